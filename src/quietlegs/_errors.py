@@ -1,0 +1,47 @@
+"""Exception hierarchy shared by every quietlegs package.
+
+Every error quietlegs raises for bad input derives from :class:`QuietlegsError`,
+so a shell (CLI, web app) can catch one type and show the message without a
+traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class QuietlegsError(Exception):
+    """Base class of every error quietlegs raises on purpose."""
+
+
+class KnowledgeBaseError(QuietlegsError):
+    """The knowledge base is malformed; ``problems`` lists each one.
+
+    Parameters
+    ----------
+    problems : iterable of str
+        One human-readable line per problem, each naming the file and line
+        where it was found (``file.yaml:12: ...``).
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems: list[str] = list(problems)
+        count = len(self.problems)
+        head = f"knowledge base has {count} problem{'s' if count != 1 else ''}"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class AnswerError(QuietlegsError, ValueError):
+    """A set of answers cannot be assessed; ``problems`` lists each reason.
+
+    Parameters
+    ----------
+    problems : iterable of str
+        One line per problem, each naming the question id concerned.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems: list[str] = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} with the answers"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -1,0 +1,239 @@
+"""The ``quietlegs`` command line: a thin shell over the core packages.
+
+Every error quietlegs raises on purpose (bad answers, a broken knowledge
+base, a missing file) is printed as a message and exits with status 2,
+never with a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from quietlegs import __version__
+from quietlegs._errors import QuietlegsError
+from quietlegs.assessment import LANGUAGES, Interview, assess
+from quietlegs.assessment.answers import normalize_answer
+from quietlegs.assessment.render import render_text
+from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
+from quietlegs.knowledge.schema import Question
+
+app = typer.Typer(
+    help="quietlegs: leg weakness, restless legs, periodic limb movements and tremor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Work with the clinical knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: json or text.")]
+LangOpt = Annotated[str, typer.Option("--lang", "-l", help="Language: en or ru.")]
+KbOpt = Annotated[
+    Path | None,
+    typer.Option("--kb", help="Knowledge base folder (default: the one shipped with quietlegs)."),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        _fail(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _load(kb_dir: Path | None) -> KnowledgeBase:
+    try:
+        return load_knowledge_base(kb_dir)
+    except QuietlegsError as exc:
+        _fail(str(exc))
+
+
+def _question_dict(q: Question, lang: str) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "section": q.section,
+        "text": q.text.get(lang),
+        "type": q.type,
+        "choices": [{"id": c.id, "text": c.text.get(lang), "exclusive": c.exclusive} for c in q.choices],
+        "range": (
+            {
+                "min": q.range.min,
+                "max": q.range.max,
+                "integer": q.range.integer,
+                "unit": q.range.unit.get(lang) if q.range.unit else None,
+            }
+            if q.range
+            else None
+        ),
+        "audience": q.audience,
+        "core": q.core,
+    }
+
+
+@app.command()
+def questions(
+    fmt: FormatOpt = "json",
+    lang: LangOpt = "en",
+    kb_dir: KbOpt = None,
+) -> None:
+    """List every question of the knowledge base."""
+    _check_choice("--format", fmt, ("json", "text"))
+    _check_choice("--lang", lang, LANGUAGES)
+    kb = _load(kb_dir)
+    items = [_question_dict(q, lang) for q in kb.questions.values()]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"knowledge_version": kb.version, "questions": items}, ensure_ascii=False, indent=2) + "\n")
+        return
+    for item in items:
+        out.print(f"[bold]{item['id']}[/] ({item['type']}, {item['section']}): {item['text']}", highlight=False)
+        for choice in item["choices"]:
+            out.print(f"    - {choice['id']}: {choice['text']}", highlight=False)
+        if item["range"]:
+            rng = item["range"]
+            out.print(f"    range {rng['min']:g}–{rng['max']:g} {rng['unit'] or ''}", highlight=False)
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"answers file {str(path)!r} does not exist")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read answers file {str(path)!r}: {exc}")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        _fail(f"answers file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+    if not isinstance(data, dict) or set(data) - {"answers", "language"} or not isinstance(data.get("answers"), dict):
+        _fail(
+            f"answers file {str(path)!r} must be a JSON object {{\"answers\": {{\"question_id\": value, ...}}}}; "
+            f"got {type(data).__name__} with keys {sorted(data) if isinstance(data, dict) else []}"
+        )
+    answers: dict[str, Any] = data["answers"]
+    return answers
+
+
+def _ask(q: Question, lang: str) -> Any:
+    """Ask one question in the terminal until the answer is valid."""
+    out.print()
+    out.print(f"[bold]{q.text.get(lang)}[/]", highlight=False)
+    if q.help:
+        out.print(q.help.get(lang), style="dim", highlight=False)
+    for i, choice in enumerate(q.choices, start=1):
+        out.print(f"  {i}. {choice.text.get(lang)}", highlight=False)
+    hints = {
+        "yes_no": "y/n",
+        "choice": "number",
+        "multi_choice": "numbers separated by commas",
+        "number": f"{q.range.min:g}–{q.range.max:g}" if q.range else "number",
+        "time_of_day": "HH:MM",
+    }
+    while True:
+        raw = typer.prompt(f"[{hints[q.type]}]", prompt_suffix=" ").strip()
+        try:
+            value: Any
+            if q.type == "choice":
+                value = q.choices[int(raw) - 1].id
+            elif q.type == "multi_choice":
+                value = [q.choices[int(p) - 1].id for p in raw.replace(" ", "").split(",") if p]
+            elif q.type == "number":
+                value = float(raw)
+            else:
+                value = raw
+            normalize_answer(q, value)
+        except (ValueError, IndexError) as exc:
+            err.print(f"[red]{exc if str(exc) else 'please answer as shown'}[/]", highlight=False)
+            continue
+        return value
+
+
+@app.command("assess")
+def assess_command(
+    answers_file: Annotated[
+        Path | None, typer.Option("--answers", "-a", help='JSON file {"answers": {...}}; omit to be interviewed.')
+    ] = None,
+    fmt: FormatOpt = "text",
+    lang: LangOpt = "en",
+    kb_dir: KbOpt = None,
+) -> None:
+    """Assess answers from a file, or run the interview in the terminal."""
+    _check_choice("--format", fmt, ("json", "text"))
+    _check_choice("--lang", lang, LANGUAGES)
+    kb = _load(kb_dir)
+    if answers_file is not None:
+        answers = _read_answers(answers_file)
+    else:
+        if not sys.stdin.isatty():
+            _fail("no terminal to run the interview in; give the answers with --answers FILE.json")
+        interview = Interview(kb)
+        answers = {}
+        while (question := interview.next_question(answers)) is not None:
+            answers[question.id] = _ask(question, lang)
+    try:
+        report = assess(kb, answers, lang)
+    except QuietlegsError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        render_text(report, out)
+
+
+
+@kb_app.command("check")
+def kb_check(kb_dir: KbOpt = None) -> None:
+    """Validate the knowledge base; list every problem with its file and line."""
+    try:
+        kb = load_knowledge_base(kb_dir, cache=False)
+    except QuietlegsError as exc:
+        _fail(str(exc))
+    counts = ", ".join(
+        f"{len(items)} {name}"
+        for name, items in (
+            ("questions", kb.questions),
+            ("conditions", kb.conditions),
+            ("red flags", kb.red_flags),
+            ("tests", kb.tests),
+            ("referrals", kb.referrals),
+            ("treatments", kb.treatments),
+            ("advice items", kb.advice),
+            ("secondary causes", kb.secondary_causes),
+            ("references", kb.references),
+        )
+    )
+    out.print(f"knowledge base {kb.version} is valid: {counts}", highlight=False)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"quietlegs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """quietlegs command line."""
+
+
+def main() -> None:
+    """Entry point of the ``quietlegs`` script."""
+    app()
