@@ -216,6 +216,8 @@ def kb_check(kb_dir: KbOpt = None) -> None:
             ("references", kb.references),
         )
     )
+    for warning in kb.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     out.print(f"knowledge base {kb.version} is valid: {counts}", highlight=False)
 
 

@@ -40,6 +40,7 @@ from quietlegs.knowledge.schema import (
     ArticleClaim,
     Condition,
     ConsistencyRule,
+    Indication,
     Meta,
     Question,
     RedFlag,
@@ -81,6 +82,7 @@ class KnowledgeBase:
     consistency: dict[str, ConsistencyRule]
     article_claims: dict[str, ArticleClaim]
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     _compiled: dict[int, Compiled] = field(default_factory=dict, repr=False)
 
     @property
@@ -142,6 +144,7 @@ class _Collector:
         self.where: dict[tuple[str, str], tuple[SourceMap, tuple[str | int, ...]]] = {}
         self.meta: Meta | None = None
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, kind: str, item: BaseModel, smap: SourceMap, path: tuple[str | int, ...]) -> None:
         item_id = str(getattr(item, "id"))  # noqa: B009 - every item model has an id
@@ -358,9 +361,34 @@ def _check_node(
     return None
 
 
+def _merge_indications(col: _Collector) -> None:
+    """Attach ``indications`` items to their tests and referrals; require one each."""
+    for ind_id, extra in col.items["indications"].items():
+        kind, target = ("tests", extra.test) if extra.test else ("referrals", extra.referral)
+        items = col.items[kind]
+        if target not in items:
+            field_name = "test" if kind == "tests" else "referral"
+            col.problems.append(
+                f"{col.at('indications', ind_id, (field_name,))}: indication {ind_id!r}: unknown "
+                f"{field_name} {target!r}"
+            )
+            continue
+        item = items[target]
+        added = Indication(when=extra.when, why=extra.why, references=extra.references)
+        items[target] = item.model_copy(update={"indications": [*item.indications, added]})
+    for kind in ("tests", "referrals"):
+        for item_id, item in col.items[kind].items():
+            if not item.indications:
+                col.warnings.append(
+                    f"{col.at(kind, item_id)}: {kind[:-1]} {item_id!r} has no indications; add "
+                    "them inline or as 'indications' items in a domain file"
+                )
+
+
 def _load(folder: Path) -> KnowledgeBase:
     col = _Collector()
     content_hash = _read_files(folder, col)
+    _merge_indications(col)
     depends = _check_links(col)
     order: list[str] = []
     try:
@@ -369,7 +397,7 @@ def _load(folder: Path) -> KnowledgeBase:
         cycle = " -> ".join(exc.args[1])
         col.problems.append(f"conditions depend on each other in a cycle: {cycle}")
     if col.problems or col.meta is None:
-        raise KnowledgeBaseError(col.problems)
+        raise KnowledgeBaseError(list(dict.fromkeys(col.problems)))
     meta = col.meta
     section_rank = {s: i for i, s in enumerate(meta.sections)}
     questions = dict(
@@ -390,7 +418,10 @@ def _load(folder: Path) -> KnowledgeBase:
         consistency=col.items["consistency"],
         article_claims=col.items["article_claims"],
         origins={key: smap.where(path) for key, (smap, path) in col.where.items()},
+        warnings=col.warnings,
     )
+    for warning in col.warnings:
+        logger.warning("knowledge base: %s", warning)
     qtypes = {q.id: q.type for q in questions.values()}
     criteria_of = {c.id: tuple(k.id for k in c.criteria) for c in kb.conditions.values()}
     for items in col.items.values():

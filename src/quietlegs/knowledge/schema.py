@@ -216,16 +216,39 @@ class Indication(_Model):
 
 
 class Test(_Model):
-    """A test or examination to ask for."""
+    """A test or examination to ask for.
+
+    Its indications may be given inline or, from another file, as
+    ``indications`` items naming the test (see :class:`ExtraIndication`); the
+    loader merges them and requires at least one.
+    """
 
     id: Id
     name: Text
-    indications: Annotated[list[Indication], Field(min_length=1)]
+    description: Text | None = None
+    indications: list[Indication] = Field(default_factory=list)
     references: Annotated[list[Id], Field(min_length=1)]
 
 
 class Referral(Test):
     """A specialist to see."""
+
+
+class ExtraIndication(_Model):
+    """A reason to order a test or make a referral, kept beside the condition it serves."""
+
+    id: Id
+    test: Id | None = None
+    referral: Id | None = None
+    when: When
+    why: Text
+    references: RefIds
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ExtraIndication:
+        if (self.test is None) == (self.referral is None):
+            raise ValueError("an indication names exactly one of 'test' or 'referral'")
+        return self
 
 
 class Treatment(_Model):
@@ -332,6 +355,7 @@ KINDS: dict[str, type[_Model]] = {
     "red_flags": RedFlag,
     "tests": Test,
     "referrals": Referral,
+    "indications": ExtraIndication,
     "treatments": Treatment,
     "advice": Advice,
     "secondary_causes": SecondaryCause,
