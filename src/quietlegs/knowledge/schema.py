@@ -26,7 +26,6 @@ QuestionType = Literal["yes_no", "choice", "multi_choice", "number", "time_of_da
 URGENCY_LEVELS: tuple[str, ...] = ("emergency", "urgent", "routine", "self_care")
 
 
-
 def _as_predicate(value: object) -> Predicate:
     if isinstance(value, Predicate):
         return value
