@@ -60,7 +60,9 @@ def test_any_valid_answers_give_a_complete_report(answers: dict[str, Any]) -> No
     for lang in ("en", "ru"):
         report = assess(KB, answers, lang)
         data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
-        assert data["disclaimer"] and data["emergency_call"] and data["urgency_reason"]
+        assert data["disclaimer"]
+        assert data["emergency_call"]
+        assert data["urgency_reason"]
         assert data["knowledge_version"] == KB.version
 
 
