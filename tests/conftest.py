@@ -25,7 +25,6 @@ meta:
     urgency_routine: {en: "Routine", ru: "Планово"}
     urgency_self_care: {en: "Self-care", ru: "Самопомощь"}
     reason_no_pattern: {en: "No pattern.", ru: "Нет картины."}
-    reason_no_symptoms: {en: "No symptoms.", ru: "Нет симптомов."}
     band_unlikely: {en: "unlikely", ru: "маловероятно"}
     band_possible: {en: "possible", ru: "возможно"}
     band_likely: {en: "likely", ru: "вероятно"}

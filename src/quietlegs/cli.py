@@ -140,7 +140,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
         )
     if (
         not isinstance(data, dict)
-        or set(data) - {"answers", "language"}
+        or set(data) != {"answers"}
         or not isinstance(data.get("answers"), dict)
     ):
         _fail(

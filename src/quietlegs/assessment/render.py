@@ -23,7 +23,8 @@ _HEADINGS = {
         "met": "met",
         "not_met": "not met",
         "unknown": "not asked",
-        "form": "form",
+        "primary": "primary (no secondary cause found)",
+        "secondary": "secondary",
         "causes": "possible contributors",
         "references": "References",
         "evidence": "evidence",
@@ -43,7 +44,8 @@ _HEADINGS = {
         "met": "выполнен",
         "not_met": "не выполнен",
         "unknown": "не спрашивали",
-        "form": "форма",
+        "primary": "первичный (вторичных причин не найдено)",
+        "secondary": "вторичный",
         "causes": "возможные причины",
         "references": "Источники",
         "evidence": "доказательность",
@@ -109,7 +111,7 @@ def render_text(report: Report, console: Console) -> None:
                 console.print(f"     • {e(spec['name'])}", highlight=False)
             if cond.form:
                 causes = ", ".join(c.name for c in cond.secondary_causes)
-                line = f"     {h['form']}: {cond.form}" + (
+                line = f"     {h[cond.form]}" + (
                     f"; {h['causes']}: {causes}" if causes else ""
                 )
                 console.print(Text(line), highlight=False)

@@ -339,7 +339,6 @@ REQUIRED_TEXTS: tuple[str, ...] = (
     "urgency_routine",
     "urgency_self_care",
     "reason_no_pattern",
-    "reason_no_symptoms",
     "band_unlikely",
     "band_possible",
     "band_likely",
