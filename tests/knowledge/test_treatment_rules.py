@@ -96,9 +96,7 @@ ESRD_ROWS: dict[str, tuple[str, str, str]] = {
 
 @pytest.mark.parametrize("tid", sorted(ADULT_ROWS))
 def test_adult_guideline_row_appears_with_its_grade(tid: str) -> None:
-    shown = treatments(
-        case(medications=["alpha2delta"], ferritin_ng_ml=40, tsat_percent=18)
-    )
+    shown = treatments(case(medications=["alpha2delta"], ferritin_ng_ml=40, tsat_percent=18))
     assert tid in shown
     item = shown[tid]
     assert (item["direction"], item["strength"], item["certainty"]) == ADULT_ROWS[tid]
@@ -108,7 +106,9 @@ def test_adult_guideline_row_appears_with_its_grade(tid: str) -> None:
 @pytest.mark.parametrize("tid", sorted(ESRD_ROWS))
 def test_esrd_row_appears_on_dialysis(tid: str) -> None:
     shown = treatments(
-        case(known_conditions=["kidney_disease"], egfr_ml_min=8, ferritin_ng_ml=150, tsat_percent=15)
+        case(
+            known_conditions=["kidney_disease"], egfr_ml_min=8, ferritin_ng_ml=150, tsat_percent=15
+        )
     )
     item = shown[tid]
     assert (item["direction"], item["strength"], item["certainty"]) == ESRD_ROWS[tid]
@@ -147,7 +147,12 @@ def test_no_esrd_rows_with_healthy_kidneys() -> None:
 )
 def test_iron_sucrose_esrd_thresholds(ferritin: float, tsat: float, on: bool) -> None:
     shown = treatments(
-        case(known_conditions=["kidney_disease"], egfr_ml_min=10, ferritin_ng_ml=ferritin, tsat_percent=tsat)
+        case(
+            known_conditions=["kidney_disease"],
+            egfr_ml_min=10,
+            ferritin_ng_ml=ferritin,
+            tsat_percent=tsat,
+        )
     )
     assert ("iv_iron_sucrose_esrd" in shown) is on
 
@@ -210,8 +215,16 @@ DOSE = re.compile(
 
 @pytest.mark.parametrize(
     "text",
-    ["gabapentin 300 mg", "2 g iron", "take twice a day", "1000 мг", "по 1 таблетке в сутки",
-     "принимать на ночь", "a daily dose of", "12 units"],
+    [
+        "gabapentin 300 mg",
+        "2 g iron",
+        "take twice a day",
+        "1000 мг",
+        "по 1 таблетке в сутки",
+        "принимать на ночь",
+        "a daily dose of",
+        "12 units",
+    ],
 )
 def test_dose_pattern_catches_doses(text: str) -> None:
     assert DOSE.search(text)
@@ -232,7 +245,13 @@ def test_no_treatment_text_contains_a_dose(tid: str) -> None:
 
 @pytest.mark.parametrize(
     ("ferritin", "oral", "iv"),
-    [(40, True, True), (75, True, True), (75.1, False, True), (100, False, True), (100.1, False, False)],
+    [
+        (40, True, True),
+        (75, True, True),
+        (75.1, False, True),
+        (100, False, True),
+        (100.1, False, False),
+    ],
 )
 def test_ferritin_thresholds_adult(ferritin: float, oral: bool, iv: bool) -> None:
     shown = treatments(case(ferritin_ng_ml=ferritin, tsat_percent=25))
@@ -361,7 +380,8 @@ def test_augmentation_management_is_tied_to_augmentation() -> None:
     assert item.conditions == ["rls_augmentation"]
     assert item.min_band == "possible"
     assert item.direction == "for"
-    assert "alpha-2-delta" in item.info.en and "opioid" in item.info.en
+    assert "alpha-2-delta" in item.info.en
+    assert "opioid" in item.info.en
     assert "garciaborreguero2016_augmentation" in item.references
 
 
@@ -384,8 +404,15 @@ def test_opioids_only_when_already_on_rls_medicine() -> None:
 
 def test_no_rls_no_treatments() -> None:
     answers = case(main_symptoms=["cramps"])
-    for key in ("rls_urge", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_evening_worse",
-                "rls_frequency", "rls_distress", "family_history_rls"):
+    for key in (
+        "rls_urge",
+        "rls_worse_at_rest",
+        "rls_relieved_by_movement",
+        "rls_evening_worse",
+        "rls_frequency",
+        "rls_distress",
+        "family_history_rls",
+    ):
         answers.pop(key)
     assert report(answers)["treatments"] == []
 
@@ -435,7 +462,9 @@ def test_referrals_for_refractory_ckd_and_malabsorption() -> None:
 
 
 def test_gastroenterologist_needs_low_iron() -> None:
-    refs = ids(report(case(known_conditions=["coeliac_or_crohns"], ferritin_ng_ml=150))["referrals"])
+    refs = ids(
+        report(case(known_conditions=["coeliac_or_crohns"], ferritin_ng_ml=150))["referrals"]
+    )
     assert "gastroenterologist" not in refs
     refs = ids(report(case(known_conditions=["coeliac_or_crohns"], ferritin_ng_ml=75))["referrals"])
     assert "gastroenterologist" in refs
