@@ -33,7 +33,7 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Work with the clinical knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
-out = Console(soft_wrap=True)
+out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
@@ -46,8 +46,12 @@ KbOpt = Annotated[
 ]
 
 
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
 def _fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -69,7 +73,9 @@ def _question_dict(q: Question, lang: str) -> dict[str, Any]:
         "section": q.section,
         "text": q.text.get(lang),
         "type": q.type,
-        "choices": [{"id": c.id, "text": c.text.get(lang), "exclusive": c.exclusive} for c in q.choices],
+        "choices": [
+            {"id": c.id, "text": c.text.get(lang), "exclusive": c.exclusive} for c in q.choices
+        ],
         "range": (
             {
                 "min": q.range.min,
@@ -97,15 +103,25 @@ def questions(
     kb = _load(kb_dir)
     items = [_question_dict(q, lang) for q in kb.questions.values()]
     if fmt == "json":
-        sys.stdout.write(json.dumps({"knowledge_version": kb.version, "questions": items}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {"knowledge_version": kb.version, "questions": items}, ensure_ascii=False, indent=2
+            )
+            + "\n"
+        )
         return
     for item in items:
-        out.print(f"[bold]{item['id']}[/] ({item['type']}, {item['section']}): {item['text']}", highlight=False)
+        out.print(
+            f"[bold]{item['id']}[/] ({item['type']}, {item['section']}): {item['text']}",
+            highlight=False,
+        )
         for choice in item["choices"]:
             out.print(f"    - {choice['id']}: {choice['text']}", highlight=False)
         if item["range"]:
             rng = item["range"]
-            out.print(f"    range {rng['min']:g}–{rng['max']:g} {rng['unit'] or ''}", highlight=False)
+            out.print(
+                f"    range {rng['min']:g}–{rng['max']:g} {rng['unit'] or ''}", highlight=False
+            )
 
 
 def _read_answers(path: Path) -> dict[str, Any]:
@@ -118,10 +134,18 @@ def _read_answers(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        _fail(f"answers file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
-    if not isinstance(data, dict) or set(data) - {"answers", "language"} or not isinstance(data.get("answers"), dict):
         _fail(
-            f"answers file {str(path)!r} must be a JSON object {{\"answers\": {{\"question_id\": value, ...}}}}; "
+            f"answers file {str(path)!r} is not valid JSON: {exc.msg} "
+            f"at line {exc.lineno}, column {exc.colno}"
+        )
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"answers"}
+        or not isinstance(data.get("answers"), dict)
+    ):
+        _fail(
+            f"answers file {str(path)!r} must be a JSON object "
+            '{"answers": {"question_id": value, ...}}; '
             f"got {type(data).__name__} with keys {sorted(data) if isinstance(data, dict) else []}"
         )
     answers: dict[str, Any] = data["answers"]
@@ -165,7 +189,10 @@ def _ask(q: Question, lang: str) -> Any:
 @app.command("assess")
 def assess_command(
     answers_file: Annotated[
-        Path | None, typer.Option("--answers", "-a", help='JSON file {"answers": {...}}; omit to be interviewed.')
+        Path | None,
+        typer.Option(
+            "--answers", "-a", help='JSON file {"answers": {...}}; omit to be interviewed.'
+        ),
     ] = None,
     fmt: FormatOpt = "text",
     lang: LangOpt = "en",
@@ -178,7 +205,7 @@ def assess_command(
     if answers_file is not None:
         answers = _read_answers(answers_file)
     else:
-        if not sys.stdin.isatty():
+        if not _stdin_is_tty():
             _fail("no terminal to run the interview in; give the answers with --answers FILE.json")
         interview = Interview(kb)
         answers = {}
@@ -192,7 +219,6 @@ def assess_command(
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         render_text(report, out)
-
 
 
 @kb_app.command("check")
@@ -218,7 +244,7 @@ def kb_check(kb_dir: KbOpt = None) -> None:
     )
     for warning in kb.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-    out.print(f"knowledge base {kb.version} is valid: {counts}", highlight=False)
+    out.print(f"knowledge base {kb.version} is valid: {counts}", highlight=False, soft_wrap=True)
 
 
 def _version_callback(value: bool) -> None:
@@ -230,7 +256,10 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """quietlegs command line."""

@@ -55,7 +55,9 @@ def normalize_answer(question: Question, value: Any) -> AnswerValue:
     if qtype == "multi_choice":
         choices = question.choice_ids()
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"{qid}: a multi-choice question takes a list of {list(choices)}; got {value!r}")
+            raise ValueError(
+                f"{qid}: a multi-choice question takes a list of {list(choices)}; got {value!r}"
+            )
         bad = [v for v in value if v not in choices]
         if bad:
             raise ValueError(f"{qid}: {bad[0]!r} is not one of {list(choices)}")
@@ -77,7 +79,9 @@ def normalize_answer(question: Question, value: Any) -> AnswerValue:
             raise ValueError(f"{qid}: must be a whole number; got {value!r}")
         if not rng.min <= value <= rng.max:
             unit = f" {rng.unit.en}" if rng.unit else ""
-            raise ValueError(f"{qid}: must be between {rng.min:g} and {rng.max:g}{unit}; got {value:g}")
+            raise ValueError(
+                f"{qid}: must be between {rng.min:g} and {rng.max:g}{unit}; got {value:g}"
+            )
         return float(value)
     try:
         return time_to_minutes(value)
@@ -109,7 +113,9 @@ def normalize_answers(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str
         answer, and every contradiction between answers.
     """
     if not isinstance(answers, Mapping):
-        raise AnswerError([f"answers must be a mapping of question id to answer; got {type(answers).__name__}"])
+        raise AnswerError(
+            [f"answers must be a mapping of question id to answer; got {type(answers).__name__}"]
+        )
     problems: list[str] = []
     out: dict[str, AnswerValue] = {}
     for qid, value in answers.items():

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from quietlegs.knowledge.loader import KnowledgeBase
 from quietlegs.knowledge.predicates import BAND_RANK, LIKELIHOOD_BANDS, AnswerValue, Facts
-from quietlegs.knowledge.schema import URGENCY_LEVELS, Condition, Evidence
+from quietlegs.knowledge.schema import URGENCY_LEVELS, Condition, Evidence, Test
 
 #: Posterior probability at or above which a condition enters each band.
 #: These cut-offs are the project's choice (not from a publication): they
@@ -167,8 +167,12 @@ def evaluate(kb: KnowledgeBase, answers: Mapping[str, AnswerValue]) -> Evaluatio
         for crit_id, met in result.criteria.items():
             facts.criteria[(cond.id, crit_id)] = met
         for spec in cond.specifiers:
-            facts.specifiers[(cond.id, spec.id)] = rule(spec.when)(facts) if result.rank >= 1 else False
-        result.specifiers = [s.id for s in cond.specifiers if facts.specifiers[(cond.id, s.id)] is True]
+            facts.specifiers[(cond.id, spec.id)] = (
+                rule(spec.when)(facts) if result.rank >= 1 else False
+            )
+        result.specifiers = [
+            s.id for s in cond.specifiers if facts.specifiers[(cond.id, s.id)] is True
+        ]
 
     causes = []
     for cause in kb.secondary_causes.values():
@@ -199,12 +203,10 @@ def evaluate(kb: KnowledgeBase, answers: Mapping[str, AnswerValue]) -> Evaluatio
         # Most urgent first; on a tie a red flag is the reason given.
         urgency, _, source = min(candidates, key=lambda c: (URGENCY_RANK[c[0]], c[1]))
 
-    def indicated(items: Mapping[str, object]) -> dict[str, list[int]]:
+    def indicated(items: Mapping[str, Test]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for item_id, item in items.items():
-            hits = [
-                i for i, ind in enumerate(item.indications) if rule(ind.when)(facts) is True  # type: ignore[attr-defined]
-            ]
+            hits = [i for i, ind in enumerate(item.indications) if rule(ind.when)(facts) is True]
             if hits:
                 out[item_id] = hits
         return out

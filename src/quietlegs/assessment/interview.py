@@ -59,8 +59,14 @@ class Interview:
     def _probe_values(kb: KnowledgeBase) -> dict[str, list[AnswerValue]]:
         thresholds: dict[str, set[float]] = {}
         for items in (
-            kb.questions, kb.conditions, kb.red_flags, kb.tests, kb.referrals,
-            kb.treatments, kb.advice, kb.secondary_causes,
+            kb.questions,
+            kb.conditions,
+            kb.red_flags,
+            kb.tests,
+            kb.referrals,
+            kb.treatments,
+            kb.advice,
+            kb.secondary_causes,
         ):
             for item in items.values():
                 for _, value in model_fields_with_paths(item):
@@ -68,7 +74,14 @@ class Interview:
                     if walk is None:
                         continue
                     for node in walk():
-                        if isinstance(node, QuestionTest) and node.op in {"eq", "ne", "gte", "gt", "lte", "lt"}:
+                        if isinstance(node, QuestionTest) and node.op in {
+                            "eq",
+                            "ne",
+                            "gte",
+                            "gt",
+                            "lte",
+                            "lt",
+                        }:
                             q = kb.questions[node.question]
                             if q.type == "number":
                                 thresholds.setdefault(q.id, set()).add(float(node.value))
@@ -83,7 +96,9 @@ class Interview:
             elif q.type == "multi_choice":
                 probes[q.id] = [(c,) for c in q.choice_ids()]
             elif q.type == "number" and q.range is not None:
-                step = 1.0 if q.range.integer else (q.range.max - q.range.min) * _NUMBER_PROBE_FRACTION
+                step = (
+                    1.0 if q.range.integer else (q.range.max - q.range.min) * _NUMBER_PROBE_FRACTION
+                )
                 values = {q.range.min, q.range.max}
                 for t in thresholds.get(q.id, ()):
                     values.update({t - step, t, t + step})

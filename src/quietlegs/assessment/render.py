@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape as e
 from rich.panel import Panel
+from rich.text import Text
 
 from quietlegs.assessment.report import Report
 
@@ -21,7 +23,8 @@ _HEADINGS = {
         "met": "met",
         "not_met": "not met",
         "unknown": "not asked",
-        "form": "form",
+        "primary": "primary (no secondary cause found)",
+        "secondary": "secondary",
         "causes": "possible contributors",
         "references": "References",
         "evidence": "evidence",
@@ -41,7 +44,8 @@ _HEADINGS = {
         "met": "выполнен",
         "not_met": "не выполнен",
         "unknown": "не спрашивали",
-        "form": "форма",
+        "primary": "первичный (вторичных причин не найдено)",
+        "secondary": "вторичный",
         "causes": "возможные причины",
         "references": "Источники",
         "evidence": "доказательность",
@@ -71,66 +75,83 @@ def render_text(report: Report, console: Console) -> None:
     h = _HEADINGS[report.language]
     style = _URGENCY_STYLE[report.urgency]
     console.print(
-        Panel(f"{report.urgency_label}\n\n{report.urgency_reason}", style=style, expand=True),
+        Panel(Text(f"{report.urgency_label}\n\n{report.urgency_reason}"), style=style, expand=True),
         highlight=False,
     )
     if report.red_flags:
         console.print(f"[bold red]{h['red_flags']}[/]", highlight=False)
         for flag in report.red_flags:
-            console.print(f"  [red]![/] [bold]{flag.name}[/] — {flag.action}", highlight=False)
+            console.print(
+                f"  [red]![/] [bold]{e(flag.name)}[/] — {e(flag.action)}", highlight=False
+            )
         console.print()
-    console.print(report.emergency_call, style="italic", highlight=False)
+    console.print(Text(report.emergency_call), style="italic", highlight=False)
     console.print()
     if report.conditions:
         console.print(f"[bold underline]{h['conditions']}[/]", highlight=False)
         for i, cond in enumerate(report.conditions, start=1):
-            console.print(f"{i}. [bold]{cond.name}[/] ({cond.likelihood_label})", highlight=False)
+            console.print(
+                f"{i}. [bold]{e(cond.name)}[/] ({e(cond.likelihood_label)})", highlight=False
+            )
             for reason in cond.reasons:
                 mark = "+" if reason.direction == "for" else "−"
                 answers = "; ".join(f"{q}: {a}" for q, a in reason.answers.items())
-                tail = f" [dim]({answers})[/]" if answers else ""
-                console.print(f"     {mark} {reason.text}{tail}", highlight=False)
+                tail = f" [dim]({e(answers)})[/]" if answers else ""
+                console.print(f"     {mark} {e(reason.text)}{tail}", highlight=False)
             if cond.criteria:
                 console.print(f"     [italic]{h['criteria']}[/]", highlight=False)
                 for crit in cond.criteria:
-                    state = h["met"] if crit.met else (h["unknown"] if crit.met is None else h["not_met"])
-                    console.print(f"       [{state}] {crit.text}", highlight=False)
+                    state = (
+                        h["met"]
+                        if crit.met
+                        else (h["unknown"] if crit.met is None else h["not_met"])
+                    )
+                    console.print(f"       {e(f'[{state}]')} {e(crit.text)}", highlight=False)
             for spec in cond.specifiers:
-                console.print(f"     • {spec['name']}", highlight=False)
+                console.print(f"     • {e(spec['name'])}", highlight=False)
             if cond.form:
                 causes = ", ".join(c.name for c in cond.secondary_causes)
-                console.print(
-                    f"     {h['form']}: {cond.form}" + (f"; {h['causes']}: {causes}" if causes else ""),
-                    highlight=False,
+                line = f"     {h[cond.form]}" + (
+                    f"; {h['causes']}: {causes}" if causes else ""
                 )
+                console.print(Text(line), highlight=False)
         console.print()
     if report.considered_unlikely:
         names = ", ".join(c.name for c in report.considered_unlikely)
-        console.print(f"[dim]{h['unlikely']}: {names}[/]", highlight=False)
+        console.print(f"[dim]{h['unlikely']}: {e(names)}[/]", highlight=False)
         console.print()
     for key, items in (("tests", report.tests), ("referrals", report.referrals)):
         if items:
             console.print(f"[bold underline]{h[key]}[/]", highlight=False)
             for item in items:
-                console.print(f"• [bold]{item.name}[/]: {' '.join(item.why)}", highlight=False)
+                console.print(
+                    f"• [bold]{e(item.name)}[/]: {e(' '.join(item.why))}", highlight=False
+                )
             console.print()
     if report.advice:
         console.print(f"[bold underline]{h['advice']}[/]", highlight=False)
-        for item in report.advice:
-            console.print(f"• {item.text} [dim]({h['evidence']}: {item.evidence})[/]", highlight=False)
+        for advice in report.advice:
+            console.print(
+                f"• {e(advice.text)} [dim]({h['evidence']}: {e(advice.evidence)})[/]",
+                highlight=False,
+            )
         console.print()
     if report.treatments:
         console.print(f"[bold underline]{h['treatments']}[/]", highlight=False)
-        console.print(report.treatment_notice, style="italic", highlight=False)
+        console.print(Text(report.treatment_notice), style="italic", highlight=False)
         for t in report.treatments:
-            grade = f"{t.direction.replace('_', ' ')}, {t.strength}, {t.certainty.replace('_', ' ')}"
-            console.print(f"• [bold]{t.name}[/] [{grade}]: {t.info}", highlight=False)
+            grade = (
+                f"{t.direction.replace('_', ' ')}, {t.strength}, {t.certainty.replace('_', ' ')}"
+            )
+            console.print(f"• [bold]{e(t.name)}[/] {e(f'[{grade}]')}: {e(t.info)}", highlight=False)
             if t.article_note:
-                console.print(f"    [yellow]{h['article']}:[/] {t.article_note}", highlight=False)
+                console.print(
+                    f"    [yellow]{h['article']}:[/] {e(t.article_note)}", highlight=False
+                )
         console.print()
-    console.print(Panel(report.disclaimer, expand=True), highlight=False)
-    console.print(f"[dim]knowledge base {report.knowledge_version}[/]", highlight=False)
+    console.print(Panel(Text(report.disclaimer), expand=True), highlight=False)
+    console.print(f"[dim]knowledge base {e(report.knowledge_version)}[/]", highlight=False)
     if report.references:
         console.print(f"[dim]{h['references']}:[/]", highlight=False)
         for ref_id, citation in report.references.items():
-            console.print(f"[dim]  [{ref_id}] {citation}[/]", highlight=False)
+            console.print(f"[dim]  {e(f'[{ref_id}]')} {e(citation)}[/]", highlight=False)

@@ -194,14 +194,14 @@ def _condition_finding(
     ]
     has_causes = any(sc.condition == cond.id for sc in kb.secondary_causes.values())
     causes = [
-        SecondaryCauseFinding(
-            sc.id, sc.name.get(lang), sc.evidence_level, sc.note.get(lang)
-        )
+        SecondaryCauseFinding(sc.id, sc.name.get(lang), sc.evidence_level, sc.note.get(lang))
         for sc in (kb.secondary_causes[c] for c in result.secondary_causes)
     ]
     form = None
     if has_causes and result.rank >= 1:
-        form = "secondary" if any(c.evidence_level != "not_established" for c in causes) else "primary"
+        form = (
+            "secondary" if any(c.evidence_level != "not_established" for c in causes) else "primary"
+        )
     return ConditionFinding(
         id=cond.id,
         name=cond.name.get(lang),
@@ -260,7 +260,9 @@ def build_report(kb: KnowledgeBase, evaluation: Evaluation, lang: str = "en") ->
         if r.rank == 0 and r.considered and r.hits
     ]
 
-    def recommendations(items: Mapping[str, Any], chosen: Mapping[str, list[int]]) -> list[Recommendation]:
+    def recommendations(
+        items: Mapping[str, Any], chosen: Mapping[str, list[int]]
+    ) -> list[Recommendation]:
         out = []
         for item_id, hits in chosen.items():
             item = items[item_id]
@@ -269,13 +271,23 @@ def build_report(kb: KnowledgeBase, evaluation: Evaluation, lang: str = "en") ->
                 refs += [r for r in item.indications[i].references if r not in refs]
             out.append(
                 Recommendation(
-                    item_id, item.name.get(lang), [item.indications[i].why.get(lang) for i in hits], refs
+                    item_id,
+                    item.name.get(lang),
+                    [item.indications[i].why.get(lang) for i in hits],
+                    refs,
                 )
             )
         return out
 
     advice = [
-        AdviceItem(a.id, a.text.get(lang), a.evidence.get(lang), a.evidence_level, a.source, list(a.references))
+        AdviceItem(
+            a.id,
+            a.text.get(lang),
+            a.evidence.get(lang),
+            a.evidence_level,
+            a.source,
+            list(a.references),
+        )
         for a in (kb.advice[i] for i in evaluation.advice)
     ]
     treatments = [

@@ -146,7 +146,8 @@ def load_vignettes(folder: str | Path | None = None) -> list[Vignette]:
         if not isinstance(items, list):
             raise QuietlegsError(f"{path.name}: expected a mapping with a 'vignettes' list")
         for i, raw in enumerate(items):
-            where = f"{path.name}: vignette {i} ({raw.get('id', '?') if isinstance(raw, dict) else '?'})"
+            label = raw.get("id", "?") if isinstance(raw, dict) else "?"
+            where = f"{path.name}: vignette {i} ({label})"
             if not isinstance(raw, dict) or not isinstance(raw.get("expected"), dict):
                 raise QuietlegsError(f"{where}: needs 'id', 'answers' and 'expected'")
             exp = raw["expected"]

@@ -163,7 +163,9 @@ class _Collector:
         return smap.where((*path, *sub))
 
 
-def _format_validation(exc: ValidationError, smap: SourceMap, base: tuple[str | int, ...]) -> list[str]:
+def _format_validation(
+    exc: ValidationError, smap: SourceMap, base: tuple[str | int, ...]
+) -> list[str]:
     out = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -281,13 +283,19 @@ def _check_links(col: _Collector) -> dict[str, set[str]]:
                 if path and path[-1] == "references" and isinstance(value, list):
                     for ref in value:
                         if ref not in refs:
-                            col.problems.append(f"{where}: {kind} {item_id!r}: unknown reference {ref!r}")
+                            col.problems.append(
+                                f"{where}: {kind} {item_id!r}: unknown reference {ref!r}"
+                            )
                 if isinstance(value, Predicate):
                     for node in value.walk():
-                        problem = _check_node(node, questions, conditions, criteria, specifiers, col)
+                        problem = _check_node(
+                            node, questions, conditions, criteria, specifiers, col
+                        )
                         if problem:
                             col.problems.append(f"{where}: {kind} {item_id!r}: {problem}")
-                        elif owner and isinstance(node, ConditionAtLeast | CriterionMet | SpecifierHolds):
+                        elif owner and isinstance(
+                            node, ConditionAtLeast | CriterionMet | SpecifierHolds
+                        ):
                             if node.condition != owner:
                                 depends[owner].add(node.condition)
                         elif owner and isinstance(node, SecondaryCauseFound):
@@ -305,7 +313,8 @@ def _check_links(col: _Collector) -> dict[str, set[str]]:
                 ]
                 if screened:
                     col.problems.append(
-                        f"{col.at(kind, item_id, ('when',))}: consistency rule {item_id!r} looks at "
+                        f"{col.at(kind, item_id, ('when',))}: consistency rule {item_id!r} "
+                        "looks at "
                         f"red-flag question {screened[0]!r}; a contradiction must never stop a red "
                         "flag from being reported"
                     )
@@ -321,7 +330,8 @@ def _check_links(col: _Collector) -> dict[str, set[str]]:
                 )
             if kind == "secondary_causes" and item.condition not in conditions:
                 col.problems.append(
-                    f"{col.at(kind, item_id, ('condition',))}: secondary cause {item_id!r}: unknown "
+                    f"{col.at(kind, item_id, ('condition',))}: secondary cause {item_id!r}: "
+                    "unknown "
                     f"condition {item.condition!r}"
                 )
             if kind == "treatments":

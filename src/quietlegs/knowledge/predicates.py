@@ -181,7 +181,8 @@ def parse_predicate(raw: object, path: tuple[str | int, ...] = ()) -> Predicate:
     if keys & _COMBINATORS:
         if len(keys) != 1:
             raise PredicateSyntaxError(
-                f"'all', 'any' and 'not' must stand alone in their mapping; got keys {sorted(keys)}",
+                "'all', 'any' and 'not' must stand alone in their mapping; "
+                f"got keys {sorted(keys)}",
                 path,
             )
         (key,) = keys

@@ -26,7 +26,6 @@ QuestionType = Literal["yes_no", "choice", "multi_choice", "number", "time_of_da
 URGENCY_LEVELS: tuple[str, ...] = ("emergency", "urgent", "routine", "self_care")
 
 
-
 def _as_predicate(value: object) -> Predicate:
     if isinstance(value, Predicate):
         return value
@@ -340,7 +339,6 @@ REQUIRED_TEXTS: tuple[str, ...] = (
     "urgency_routine",
     "urgency_self_care",
     "reason_no_pattern",
-    "reason_no_symptoms",
     "band_unlikely",
     "band_possible",
     "band_likely",
