@@ -204,6 +204,26 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+#: Tests and referrals that mimics.yaml indicates.
+MIMIC_TESTS = {
+    "nerve_conduction_emg",
+    "glucose_hba1c",
+    "b12_folate",
+    "venous_duplex",
+    "ankle_brachial_index",
+    "creatine_kinase",
+    "renal_function",
+    "polysomnography",
+}
+MIMIC_REFERRALS = {
+    "vascular_surgeon",
+    "physiotherapist",
+    "psychiatrist",
+    "rheumatologist",
+    "general_practitioner",
+}
+
+
 def report(answers: dict[str, Any]) -> dict[str, Any]:
     return assess(KB, answers).to_dict()
 
@@ -273,8 +293,13 @@ def test_mimic_questions_live_in_the_mimics_section() -> None:
 )
 def test_mimic_workup(mimic: str, tests: set[str], referrals: set[str]) -> None:
     rep = report(CASES[mimic][0])
-    assert {t["id"] for t in rep["tests"]} == tests
-    assert {r["id"] for r in rep["referrals"]} == referrals
+    found_tests = {t["id"] for t in rep["tests"]}
+    found_referrals = {r["id"] for r in rep["referrals"]}
+    assert tests <= found_tests
+    assert referrals <= found_referrals
+    # Tests this file owns are ordered only for their own mimic.
+    assert (found_tests & MIMIC_TESTS) == tests
+    assert (found_referrals & MIMIC_REFERRALS) == referrals
 
 
 def test_inflammatory_joints_go_to_a_rheumatologist() -> None:
@@ -296,7 +321,9 @@ def test_possible_neuropathy_gets_blood_tests_but_not_yet_nerve_studies() -> Non
     rep = report(answers)
     neuro = next(c for c in rep["conditions"] if c["id"] == "peripheral_neuropathy")
     assert neuro["likelihood"] == "possible"
-    assert {t["id"] for t in rep["tests"]} == {"glucose_hba1c", "b12_folate"}
+    found = {t["id"] for t in rep["tests"]}
+    assert {"glucose_hba1c", "b12_folate"} <= found
+    assert "nerve_conduction_emg" not in found
 
 
 def test_child_leg_pain_with_warning_features_is_not_growing_pains() -> None:
