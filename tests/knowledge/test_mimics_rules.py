@@ -358,3 +358,8 @@ def test_walking_relief_argues_against_claudication() -> None:
     }
     found = {c["id"]: c["likelihood"] for c in report(answers)["conditions"]}
     assert "vascular_claudication" not in found
+
+
+def test_rls_specifiers_do_not_hold_when_a_mimic_explains_the_symptoms() -> None:
+    found = {c["id"]: c for c in report(CASES["nocturnal_leg_cramps"][0])["conditions"]}
+    assert found["restless_legs_syndrome"]["specifiers"] == []
