@@ -199,9 +199,10 @@ def _condition_finding(
     ]
     form = None
     if has_causes and result.rank >= 1:
-        form = (
-            "secondary" if any(c.evidence_level != "not_established" for c in causes) else "primary"
-        )
+        # Secondary only when an established cause is found; weak associations are listed
+        # as possible contributors but do not make the condition secondary.
+        established = any(c.evidence_level == "established" for c in causes)
+        form = "secondary" if established else "primary"
     return ConditionFinding(
         id=cond.id,
         name=cond.name.get(lang),
