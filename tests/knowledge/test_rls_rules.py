@@ -337,7 +337,11 @@ def test_secondary_cause_evidence_levels_follow_the_brief() -> None:
         ({"medications": ["sedating_antihistamine"]}, "drug_sedating_antihistamine", "secondary"),
         ({"medications": ["antiemetic_dopamine_blocker"]}, "drug_dopamine_antagonist", "secondary"),
         ({"known_conditions": ["multiple_sclerosis"]}, "multiple_sclerosis", "secondary"),
-        ({"known_conditions": ["thyroid_disease"]}, "thyroid_disease", "secondary"),
+        (
+            {"known_conditions": ["thyroid_disease"]},
+            "thyroid_disease",
+            "primary",
+        ),  # weak association only
         ({"medications": ["bupropion"]}, "bupropion_not_a_cause", "primary"),
         ({"caffeine": "three_plus"}, "caffeine_excess", "primary"),
         ({"alcohol": "daily"}, "alcohol_regular", "primary"),
