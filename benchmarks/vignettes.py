@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import statistics
 import sys
 
 from quietlegs.assessment.vignettes import (
     VignetteOutcome,
     VignetteScores,
     load_vignettes,
+    replay_interview,
     score_vignettes,
 )
 from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
@@ -50,6 +52,8 @@ def main() -> int:
     kb = load_knowledge_base()
     vignettes = load_vignettes()
     scores = score_vignettes(kb, vignettes)
+    replayed = score_vignettes(kb, vignettes, via_interview=True)
+    asked = [len(replay_interview(kb, v)[1]) for v in vignettes]
     common = collections.Counter(v.urgency for v in vignettes).most_common(1)[0][0]
     constant = VignetteScores(
         [dataclasses.replace(o, urgency=common, ranked=[]) for o in scores.outcomes]
@@ -63,13 +67,18 @@ def main() -> int:
     print(f"knowledge base {kb.version}\n")
     print(f"{'':<22} {'em.recall':>9} {'triage':>8} {'under':>8} {'top-1':>7} {'top-3':>7}")
     print(line("quietlegs", scores))
+    print(line("  via the interview", replayed))
     print(line("baseline: priors only", base))
     print(line(f"baseline: all {common}", constant))
     print(
         f"{'published checkers*':<22} {'':>9} {PUBLISHED['triage_accuracy']:>8.0%} {'':>8} "
         f"{PUBLISHED['top1']:>7.0%}"
     )
-    print("* Semigran et al. BMJ 2015;351:h3480, 45 other vignettes; for orientation only.\n")
+    print("* Semigran et al. BMJ 2015;351:h3480, 45 other vignettes; for orientation only.")
+    print(
+        f"interview length: median {statistics.median(asked):.0f} questions "
+        f"(min {min(asked)}, max {max(asked)})\n"
+    )
 
     wrong: list[VignetteOutcome] = [
         o
@@ -85,6 +94,7 @@ def main() -> int:
             + (f"; missing {o.missing}" if o.missing else "")
         )
     failed = [k for k, t in TARGETS.items() if getattr(scores, k) < t]
+    failed += [f"{k} via the interview" for k, t in TARGETS.items() if getattr(replayed, k) < t]
     print("targets met" if not failed else f"TARGETS MISSED: {failed}")
     return 1 if failed else 0
 

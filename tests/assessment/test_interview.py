@@ -70,3 +70,10 @@ def test_shipped_interview_starts_with_the_red_flag_screen(kb: KnowledgeBase) ->
     iv = Interview(kb)
     assert iv.next_question({}).id == "emergency_signs"  # type: ignore[union-attr]
     assert iv.next_question({"emergency_signs": ["chest_pain"]}) is None
+
+
+def test_skipped_questions_are_not_asked_again(toy_kb: KnowledgeBase) -> None:
+    iv = Interview(toy_kb)
+    answers = {"alarm": False, "symptoms": ["itch"]}
+    assert iv.next_question(answers).id == "strong"  # type: ignore[union-attr]
+    assert iv.next_question(answers, skipped=["strong"]) is None

@@ -54,3 +54,11 @@ def test_malformed_vignette_files_are_named(tmp_path: Path) -> None:
         QuietlegsError, match=r"bad\.yaml: expected a mapping with a 'vignettes' list"
     ):
         load_vignettes(tmp_path)
+
+
+def test_accuracy_targets_hold_through_the_interview(kb: KnowledgeBase) -> None:
+    """Only the answers the adaptive interview asks for are used."""
+    scores = score_vignettes(kb, VIGNETTES, via_interview=True)
+    assert scores.emergency_recall == 1.0
+    assert scores.triage_accuracy >= 0.90
+    assert scores.top3 >= 0.90

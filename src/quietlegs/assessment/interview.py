@@ -17,7 +17,7 @@ remaining question could change the report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from quietlegs.assessment.answers import normalize_answers
@@ -110,8 +110,10 @@ class Interview:
                 probes[q.id] = [int(v) for v in sorted(values) if 0 <= v <= 1439]
         return probes
 
-    def _askable(self, question: Question, current: Evaluation) -> bool:
-        if question.id in current.answers or question.audience not in self.audience:
+    def _askable(self, question: Question, current: Evaluation, skipped: Collection[str]) -> bool:
+        if question.id in current.answers or question.id in skipped:
+            return False
+        if question.audience not in self.audience:
             return False
         return question.ask_if is None or self.kb.rule(question.ask_if)(current.facts) is True
 
@@ -135,13 +137,18 @@ class Interview:
         normalized = normalize_answers(self.kb, answers)
         return self._could_change(question_id, evaluate(self.kb, normalized))
 
-    def next_question(self, answers: Mapping[str, Any]) -> Question | None:
+    def next_question(
+        self, answers: Mapping[str, Any], skipped: Collection[str] = ()
+    ) -> Question | None:
         """Return the next question to ask, or ``None`` when the interview is over.
 
         Parameters
         ----------
         answers : mapping
             The answers so far, as JSON types.
+        skipped : collection of str
+            Questions the person chose not to answer ("I don't know"); they are
+            not asked again and stay unknown.
 
         Returns
         -------
@@ -159,12 +166,12 @@ class Interview:
         if any(self.kb.red_flags[f].urgency == "emergency" for f in current.red_flags):
             return None
         for question in self.kb.questions.values():
-            if self._askable(question, current) and (
+            if self._askable(question, current, skipped) and (
                 question.core or self._could_change(question.id, current)
             ):
                 return question
         return None
 
-    def is_complete(self, answers: Mapping[str, Any]) -> bool:
+    def is_complete(self, answers: Mapping[str, Any], skipped: Collection[str] = ()) -> bool:
         """Return whether the interview has ended for these answers."""
-        return self.next_question(answers) is None
+        return self.next_question(answers, skipped) is None

@@ -111,9 +111,7 @@ def render_text(report: Report, console: Console) -> None:
                 console.print(f"     • {e(spec['name'])}", highlight=False)
             if cond.form:
                 causes = ", ".join(c.name for c in cond.secondary_causes)
-                line = f"     {h[cond.form]}" + (
-                    f"; {h['causes']}: {causes}" if causes else ""
-                )
+                line = f"     {h[cond.form]}" + (f"; {h['causes']}: {causes}" if causes else "")
                 console.print(Text(line), highlight=False)
         console.print()
     if report.considered_unlikely:

@@ -19,6 +19,7 @@ the test suite holds to: emergency recall, triage accuracy, top-1 and top-3.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ import yaml
 from quietlegs._errors import QuietlegsError
 from quietlegs.assessment.answers import normalize_answers
 from quietlegs.assessment.inference import Evaluation, evaluate
+from quietlegs.assessment.interview import Interview
 from quietlegs.knowledge.loader import KnowledgeBase
 from quietlegs.knowledge.schema import URGENCY_LEVELS
 
@@ -194,6 +196,38 @@ def run_vignette(kb: KnowledgeBase, vignette: Vignette) -> VignetteOutcome:
     )
 
 
-def score_vignettes(kb: KnowledgeBase, vignettes: Sequence[Vignette]) -> VignetteScores:
-    """Assess every vignette and return the scores."""
+def score_vignettes(
+    kb: KnowledgeBase, vignettes: Sequence[Vignette], *, via_interview: bool = False
+) -> VignetteScores:
+    """Assess every vignette and return the scores.
+
+    With ``via_interview=True`` each vignette is first replayed through the adaptive
+    interview (:func:`replay_interview`), so only the answers the interview asks for
+    are used: this measures whether the interview asks enough.
+    """
+    if via_interview:
+        vignettes = [dataclasses.replace(v, answers=replay_interview(kb, v)[0]) for v in vignettes]
     return VignetteScores([run_vignette(kb, v) for v in vignettes])
+
+
+def replay_interview(kb: KnowledgeBase, vignette: Vignette) -> tuple[dict[str, Any], list[str]]:
+    """Run the interview, answering from the vignette; skip what it does not say.
+
+    Returns
+    -------
+    answers : dict
+        The answers the interview collected.
+    asked : list of str
+        Every question asked, in order (answered or skipped).
+    """
+    interview = Interview(kb)
+    answers: dict[str, Any] = {}
+    skipped: list[str] = []
+    asked: list[str] = []
+    while (question := interview.next_question(answers, skipped)) is not None:
+        asked.append(question.id)
+        if question.id in vignette.answers:
+            answers[question.id] = vignette.answers[question.id]
+        else:
+            skipped.append(question.id)
+    return answers, asked
