@@ -110,7 +110,9 @@ class Interview:
                 probes[q.id] = [int(v) for v in sorted(values) if 0 <= v <= 1439]
         return probes
 
-    def _askable(self, question: Question, current: Evaluation, skipped: Collection[str]) -> bool:
+    def _askable(
+        self, question: Question, current: Evaluation, skipped: Collection[str] = ()
+    ) -> bool:
         if question.id in current.answers or question.id in skipped:
             return False
         if question.audience not in self.audience:
