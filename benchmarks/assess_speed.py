@@ -13,6 +13,7 @@ Exits 1 if a target is missed.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -34,6 +35,13 @@ def main() -> int:
     start = time.perf_counter()
     load_knowledge_base(cache=False)
     first_load = time.perf_counter() - start
+    saved = os.environ.get("QUIETLEGS_CACHE_DIR")
+    os.environ["QUIETLEGS_CACHE_DIR"] = ""  # no parse cache: every file parsed as YAML
+    cold = median_seconds(lambda: load_knowledge_base(cache=False), repeat=5, warmup=1)
+    if saved is None:
+        del os.environ["QUIETLEGS_CACHE_DIR"]
+    else:
+        os.environ["QUIETLEGS_CACHE_DIR"] = saved
     load = median_seconds(lambda: load_knowledge_base(cache=False), repeat=5, warmup=1)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     files = sorted(DEFAULT_DATA_DIR.glob("*.yaml"))
@@ -64,6 +72,9 @@ def main() -> int:
     )
     print(f"load + validate (first, incl. imports warm-up): {first_load * 1e3:8.1f} ms")
     print(
+        f"load + validate, no parse cache (median):      {cold * 1e3:8.1f} ms   target < {LOAD_TARGET_S * 1e3:.0f} ms"
+    )
+    print(
         f"load + validate (median of 5):                 {load * 1e3:8.1f} ms   target < {LOAD_TARGET_S * 1e3:.0f} ms"
     )
     print(
@@ -79,7 +90,7 @@ def main() -> int:
     print(
         f"next interview question, median of {len(steps)}:        {statistics.median(steps) * 1e3:8.1f} ms  (max {max(steps) * 1e3:.1f} ms)"
     )
-    ok = load < LOAD_TARGET_S and assess_med < ASSESS_TARGET_S
+    ok = max(load, cold) < LOAD_TARGET_S and assess_med < ASSESS_TARGET_S
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

@@ -161,7 +161,8 @@ EXPECTED_VERDICTS = {
 
 def test_every_article_claim_row_is_recorded() -> None:
     assert len(EXPECTED_VERDICTS) == 19
-    assert {c: KB.article_claims[c].verdict for c in KB.article_claims} == EXPECTED_VERDICTS
+    # Every row of brief §7, with its verdict; domain files may record further claims.
+    assert {c: KB.article_claims[c].verdict for c in EXPECTED_VERDICTS} == EXPECTED_VERDICTS
 
 
 @pytest.mark.parametrize("cid", sorted(EXPECTED_VERDICTS))

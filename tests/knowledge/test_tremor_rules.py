@@ -489,6 +489,6 @@ def test_normal_tsh_argues_against_thyroid_tremor() -> None:
 
 
 def test_article_claim_on_juvenile_tremor_is_recorded_as_conflicting() -> None:
-    claim = KB.article_claims["tremor_juvenile_tremor"]
+    claim = KB.article_claims["juvenile_tremor"]
     assert claim.verdict == "conflicts"
     assert "bhatia2018_mds_tremor" in claim.references

@@ -44,3 +44,33 @@ def test_empty_file_is_none(tmp_path: Path) -> None:
     path.write_text("", encoding="utf-8")
     data, _ = read_yaml(path)
     assert data is None
+
+
+def test_parse_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
+    from quietlegs.knowledge.yamlsource import read_yaml_cached
+
+    cache = tmp_path / "cache"
+    path = tmp_path / "k.yaml"
+    path.write_text("meta:\n  released: 2026-01-02\n  n: 3\n", encoding="utf-8")
+    first = read_yaml_cached(path, path.read_bytes(), cache)
+    assert len(list(cache.glob("*.json"))) == 1
+    again = read_yaml_cached(path, path.read_bytes(), cache)
+    assert again[0] == {"meta": {"released": "2026-01-02", "n": 3}}  # dates come back as text
+    assert again[1].lines == first[1].lines
+    # an edited file is parsed afresh (the cache is keyed by content)
+    path.write_text("meta:\n  n: 4\n", encoding="utf-8")
+    assert read_yaml_cached(path, path.read_bytes(), cache)[0] == {"meta": {"n": 4}}
+    # a corrupt cache file is ignored
+    for f in cache.glob("*.json"):
+        f.write_text("{broken", encoding="utf-8")
+    assert read_yaml_cached(path, path.read_bytes(), cache)[0] == {"meta": {"n": 4}}
+
+
+def test_unwritable_cache_is_ignored(tmp_path: Path) -> None:
+    from quietlegs.knowledge.yamlsource import read_yaml_cached
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    path = tmp_path / "k.yaml"
+    path.write_text("a: 1\n", encoding="utf-8")
+    assert read_yaml_cached(path, path.read_bytes(), blocker / "sub")[0] == {"a": 1}

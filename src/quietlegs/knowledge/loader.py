@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -51,7 +52,7 @@ from quietlegs.knowledge.schema import (
     Treatment,
     model_fields_with_paths,
 )
-from quietlegs.knowledge.yamlsource import SourceMap, YamlSourceError, read_yaml
+from quietlegs.knowledge.yamlsource import SourceMap, YamlSourceError, read_yaml_cached
 
 logger = logging.getLogger("quietlegs.knowledge")
 
@@ -101,6 +102,19 @@ class KnowledgeBase:
     def citation(self, ref_id: str) -> str:
         """Return the one-line citation of reference ``ref_id``."""
         return self.references[ref_id].citation()
+
+
+def parse_cache_dir() -> Path | None:
+    """Return where parsed YAML is cached, or ``None`` if caching is off.
+
+    ``QUIETLEGS_CACHE_DIR`` chooses the folder (empty turns caching off); the default
+    is ``$XDG_CACHE_HOME/quietlegs`` or ``~/.cache/quietlegs``.
+    """
+    configured = os.environ.get("QUIETLEGS_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "quietlegs"
 
 
 @functools.lru_cache(maxsize=4)
@@ -189,7 +203,7 @@ def _read_files(folder: Path, col: _Collector) -> str:
         raw_bytes = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw_bytes)
         try:
-            data, smap = read_yaml(path)
+            data, smap = read_yaml_cached(path, raw_bytes, parse_cache_dir())
         except YamlSourceError as exc:
             col.problems.append(str(exc))
             continue

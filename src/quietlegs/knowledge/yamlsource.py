@@ -7,6 +7,10 @@ line it started on.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Path_t = tuple[str | int, ...]
+
+logger = logging.getLogger("quietlegs.knowledge")
 
 
 @dataclass
@@ -69,10 +75,61 @@ def _construct(node: yaml.Node, path: Path_t, smap: SourceMap, loader: Any) -> A
     return _scalar(node, loader)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(node: yaml.Node, loader: Any) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise YamlSourceError(f"line {node.start_mark.line + 1}: expected a scalar")
+    if node.tag == _STR_TAG:  # most values: no need for the constructor machinery
+        return node.value
     return loader.construct_object(node, deep=True)
+
+
+#: Bump when the cached form changes, so old cache files are ignored.
+_CACHE_FORMAT = 1
+
+
+def _cache_file(cache_dir: Path, raw: bytes) -> Path:
+    digest = hashlib.sha256(raw).hexdigest()
+    return cache_dir / f"yaml-v{_CACHE_FORMAT}-{digest}.json"
+
+
+def read_yaml_cached(path: Path, raw: bytes, cache_dir: Path | None) -> tuple[Any, SourceMap]:
+    """Like :func:`read_yaml`, reusing a JSON copy of an earlier parse of the same bytes.
+
+    Parsing YAML dominates loading the knowledge base; JSON is read several times
+    faster. The cache is keyed by the SHA-256 of the file's bytes, so an edited file
+    is always parsed afresh. A cache that cannot be read or written is ignored.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The YAML file.
+    raw : bytes
+        Its content (already read by the caller).
+    cache_dir : pathlib.Path | None
+        Where cached parses live; ``None`` disables the cache.
+    """
+    if cache_dir is None:
+        return read_yaml(path)
+    target = _cache_file(cache_dir, raw)
+    try:
+        cached = json.loads(target.read_text(encoding="utf-8"))
+        smap = SourceMap(file=path.name, lines={tuple(k): v for k, v in cached["lines"]})
+        return cached["data"], smap
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    data, smap = read_yaml(path)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        payload = {"data": data, "lines": [[list(k), v] for k, v in smap.lines.items()]}
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(payload, default=str), encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        logger.debug("cannot write YAML cache %s: %s", target, exc)
+    return data, smap
 
 
 def read_yaml(path: Path) -> tuple[Any, SourceMap]:
