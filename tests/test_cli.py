@@ -108,8 +108,9 @@ def test_interview_needs_a_terminal(toy_dir: Path) -> None:
 
 def test_interview_in_the_terminal(toy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
-    # alarm: n; symptoms: '9' is out of range, then 1 (itch); strong: y
-    result = invoke("assess", "--kb", str(toy_dir), "--format", "json", input="n\n9\n1\ny\n")
+    # alarm: '' (the red-flag screen cannot be skipped), then n; symptoms: '9' is out of
+    # range, then 1 (itch); strong: y
+    result = invoke("assess", "--kb", str(toy_dir), "--format", "json", input="\nn\n9\n1\ny\n")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{\n") :])
     assert report["conditions"][0]["id"] == "itchy"
@@ -136,3 +137,21 @@ def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0
     assert result.stdout.startswith("quietlegs ")
+
+
+def test_interview_questions_can_be_skipped(toy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    # alarm: n; symptoms: itch; strong: skipped -> the prior alone, 'possible'
+    result = invoke("assess", "--kb", str(toy_dir), "--format", "json", input="n\n1\n\n")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{\n") :])
+    assert report["conditions"][0]["id"] == "itchy"
+    assert report["conditions"][0]["likelihood"] == "possible"
+
+
+def test_interview_in_russian(toy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    result = invoke("assess", "--kb", str(toy_dir), "--lang", "ru", input="да\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "Тревога?" in result.stdout
+    assert "Экстренно" in result.stdout

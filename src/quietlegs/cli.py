@@ -152,23 +152,53 @@ def _read_answers(path: Path) -> dict[str, Any]:
     return answers
 
 
-def _ask(q: Question, lang: str) -> Any:
-    """Ask one question in the terminal until the answer is valid."""
-    out.print()
-    out.print(f"[bold]{q.text.get(lang)}[/]", highlight=False)
-    if q.help:
-        out.print(q.help.get(lang), style="dim", highlight=False)
-    for i, choice in enumerate(q.choices, start=1):
-        out.print(f"  {i}. {choice.text.get(lang)}", highlight=False)
-    hints = {
+_HINTS = {
+    "en": {
         "yes_no": "y/n",
         "choice": "number",
         "multi_choice": "numbers separated by commas",
-        "number": f"{q.range.min:g}–{q.range.max:g}" if q.range else "number",
+        "number": "{min:g}–{max:g}",
         "time_of_day": "HH:MM",
-    }
+        "skip": "Enter to skip",
+        "invalid": "please answer as shown",
+    },
+    "ru": {
+        "yes_no": "д/н",
+        "choice": "номер",
+        "multi_choice": "номера через запятую",
+        "number": "{min:g}–{max:g}",
+        "time_of_day": "ЧЧ:ММ",
+        "skip": "Enter — пропустить",
+        "invalid": "ответьте, как показано",
+    },
+}
+
+#: Returned by :func:`_ask` when the person skips a question ("I don't know").
+SKIP = object()
+
+
+def _ask(q: Question, lang: str) -> Any:
+    """Ask one question in the terminal until the answer is valid (or skipped).
+
+    Questions of the red-flag screen cannot be skipped.
+    """
+    hints = _HINTS[lang]
+    out.print()
+    out.print(f"[bold]{escape(q.text.get(lang))}[/]", highlight=False)
+    if q.help:
+        out.print(escape(q.help.get(lang)), style="dim", highlight=False)
+    for i, choice in enumerate(q.choices, start=1):
+        out.print(f"  {i}. {escape(choice.text.get(lang))}", highlight=False)
+    hint = hints[q.type]
+    if q.range is not None:
+        hint = hint.format(min=q.range.min, max=q.range.max)
+    skippable = q.section != "red_flags"
+    if skippable:
+        hint += f"; {hints['skip']}"
     while True:
-        raw = typer.prompt(f"[{hints[q.type]}]", prompt_suffix=" ").strip()
+        raw = typer.prompt(f"[{hint}]", default="", show_default=False, prompt_suffix=" ").strip()
+        if not raw and skippable:
+            return SKIP
         try:
             value: Any
             if q.type == "choice":
@@ -181,7 +211,8 @@ def _ask(q: Question, lang: str) -> Any:
                 value = raw
             normalize_answer(q, value)
         except (ValueError, IndexError) as exc:
-            err.print(f"[red]{exc if str(exc) else 'please answer as shown'}[/]", highlight=False)
+            message = str(exc) if str(exc) and not isinstance(exc, IndexError) else hints["invalid"]
+            err.print(f"[red]{escape(message)}[/]", highlight=False)
             continue
         return value
 
@@ -209,8 +240,13 @@ def assess_command(
             _fail("no terminal to run the interview in; give the answers with --answers FILE.json")
         interview = Interview(kb)
         answers = {}
-        while (question := interview.next_question(answers)) is not None:
-            answers[question.id] = _ask(question, lang)
+        skipped: list[str] = []
+        while (question := interview.next_question(answers, skipped)) is not None:
+            value = _ask(question, lang)
+            if value is SKIP:
+                skipped.append(question.id)
+            else:
+                answers[question.id] = value
     try:
         report = assess(kb, answers, lang)
     except QuietlegsError as exc:
