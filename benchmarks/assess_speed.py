@@ -13,6 +13,7 @@ Exits 1 if a target is missed.
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import sys
@@ -54,16 +55,16 @@ def main() -> int:
     vignettes = load_vignettes()
     answer_sets = [v.answers for v in vignettes]
 
-    per_case = [median_seconds(lambda a=a: assess(kb, a), repeat=30) for a in answer_sets]
+    per_case = [median_seconds(functools.partial(assess, kb, a), repeat=30) for a in answer_sets]
     validate = [
-        median_seconds(lambda a=a: normalize_answers(kb, a), repeat=30) for a in answer_sets
+        median_seconds(functools.partial(normalize_answers, kb, a), repeat=30) for a in answer_sets
     ]
     interview = Interview(kb)
     steps = []
     for answers in answer_sets[:20]:
         partial = dict(list(answers.items())[: max(1, len(answers) // 2)])
         steps.append(
-            median_seconds(lambda p=partial: interview.next_question(p), repeat=3, warmup=1)
+            median_seconds(functools.partial(interview.next_question, partial), repeat=3, warmup=1)
         )
 
     assess_med = statistics.median(per_case)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from conftest import TOY
 from quietlegs import cli
@@ -13,7 +13,7 @@ from quietlegs import cli
 runner = CliRunner()
 
 
-def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+def invoke(*args: str, input: str | None = None) -> Result:
     return runner.invoke(cli.app, list(args), input=input)
 
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from quietlegs.assessment import evaluate, normalize_answers
-from quietlegs.assessment.inference import BAND_THRESHOLDS, Evaluation
+from quietlegs.assessment.inference import BAND_THRESHOLDS, ConditionResult, Evaluation
 from quietlegs.knowledge import KnowledgeBase
 
 
@@ -13,7 +13,7 @@ def run(kb: KnowledgeBase, answers: dict[str, object]) -> Evaluation:
     return evaluate(kb, normalize_answers(kb, answers))
 
 
-def result(ev: Evaluation, cid: str):  # type: ignore[no-untyped-def]
+def result(ev: Evaluation, cid: str) -> ConditionResult:
     return next(r for r in ev.conditions if r.condition.id == cid)
 
 

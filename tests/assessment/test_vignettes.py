@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quietlegs import QuietlegsError
-from quietlegs.assessment.vignettes import load_vignettes, run_vignette, score_vignettes
+from quietlegs.assessment.vignettes import Vignette, load_vignettes, run_vignette, score_vignettes
 from quietlegs.knowledge import KnowledgeBase
 
 VIGNETTES = load_vignettes()
@@ -18,7 +18,7 @@ def test_suite_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.id)
-def test_vignette_is_well_formed(kb: KnowledgeBase, vignette) -> None:  # type: ignore[no-untyped-def]
+def test_vignette_is_well_formed(kb: KnowledgeBase, vignette: Vignette) -> None:
     assert vignette.condition is None or vignette.condition in kb.conditions
     assert set(vignette.red_flags) <= set(kb.red_flags)
     assert set(vignette.tests) <= set(kb.tests)
@@ -28,7 +28,7 @@ def test_vignette_is_well_formed(kb: KnowledgeBase, vignette) -> None:  # type: 
 @pytest.mark.parametrize(
     "vignette", [v for v in VIGNETTES if v.urgency == "emergency"], ids=lambda v: v.id
 )
-def test_every_emergency_vignette_is_an_emergency(kb: KnowledgeBase, vignette) -> None:  # type: ignore[no-untyped-def]
+def test_every_emergency_vignette_is_an_emergency(kb: KnowledgeBase, vignette: Vignette) -> None:
     outcome = run_vignette(kb, vignette)
     assert outcome.urgency == "emergency"
     assert not outcome.missing

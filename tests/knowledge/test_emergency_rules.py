@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 
 from quietlegs.assessment import assess
-from quietlegs.knowledge import load_knowledge_base
+from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
 
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "routine": 2, "self_care": 3}
 
 
 @pytest.fixture(scope="module")
-def kb():
+def kb() -> KnowledgeBase:
     return load_knowledge_base()
 
 
-def run(kb, answers: dict[str, Any]) -> dict[str, Any]:
+def run(kb: KnowledgeBase, answers: dict[str, Any]) -> dict[str, Any]:
     return assess(kb, answers).to_dict()
 
 
@@ -138,7 +138,9 @@ RED_FLAG_CASES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("flag", "answers", "urgency"), RED_FLAG_CASES)
-def test_red_flag_fires_on_minimal_answers(kb, flag, answers, urgency):
+def test_red_flag_fires_on_minimal_answers(
+    kb: KnowledgeBase, flag: str, answers: dict[str, Any], urgency: str
+) -> None:
     report = run(kb, answers)
     assert flag in flags(report)
     assert kb.red_flags[flag].urgency == urgency
@@ -147,7 +149,7 @@ def test_red_flag_fires_on_minimal_answers(kb, flag, answers, urgency):
     assert ranked(report)[0] == kb.red_flags[flag].condition
 
 
-def test_every_red_flag_of_this_file_has_a_minimal_case(kb):
+def test_every_red_flag_of_this_file_has_a_minimal_case(kb: KnowledgeBase) -> None:
     mine = {
         fid
         for (kind, fid), where in kb.origins.items()
@@ -191,7 +193,9 @@ EVERYDAY_STANDING = {
         ),
     ],
 )
-def test_red_flag_wins_over_an_everyday_pattern(kb, extra, flag, urgency):
+def test_red_flag_wins_over_an_everyday_pattern(
+    kb: KnowledgeBase, extra: dict[str, Any], flag: str, urgency: str
+) -> None:
     assert run(kb, EVERYDAY_STANDING)["urgency"] == "self_care"
     report = run(kb, {**EVERYDAY_STANDING, **extra})
     assert flag in flags(report)
@@ -351,7 +355,9 @@ CONDITION_CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
 
 
 @pytest.mark.parametrize(("condition", "answers", "urgency", "tests"), CONDITION_CASES)
-def test_condition_ranks_first(kb, condition, answers, urgency, tests):
+def test_condition_ranks_first(
+    kb: KnowledgeBase, condition: str, answers: dict[str, Any], urgency: str, tests: list[str]
+) -> None:
     report = run(kb, answers)
     assert ranked(report)[0] == condition
     assert report["urgency"] == urgency
@@ -359,7 +365,7 @@ def test_condition_ranks_first(kb, condition, answers, urgency, tests):
         assert test in indicated_tests(report)
 
 
-def test_every_condition_of_this_file_has_a_case(kb):
+def test_every_condition_of_this_file_has_a_case(kb: KnowledgeBase) -> None:
     mine = {
         cid
         for (kind, cid), where in kb.origins.items()
@@ -368,7 +374,7 @@ def test_every_condition_of_this_file_has_a_case(kb):
     assert mine == {c for c, _, _, _ in CONDITION_CASES}
 
 
-def test_b12_deficiency_proven_by_lab_is_likely(kb):
+def test_b12_deficiency_proven_by_lab_is_likely(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"main_symptoms": ["numbness_burning"], "b12_pmol_l": 100, "unsteady_gait": True}
     )
@@ -380,13 +386,13 @@ def test_b12_deficiency_proven_by_lab_is_likely(kb):
 # --- near misses: rules that must NOT fire --------------------------------------------------
 
 
-def test_no_weakness_and_no_signs_raises_nothing(kb):
+def test_no_weakness_and_no_signs_raises_nothing(kb: KnowledgeBase) -> None:
     report = run(kb, {"emergency_signs": ["none"], "main_symptoms": ["cramps"]})
     assert flags(report) == []
     assert not any(c["group"] == "emergency" for c in report["conditions"])
 
 
-def test_gradual_one_leg_weakness_is_not_a_stroke_flag(kb):
+def test_gradual_one_leg_weakness_is_not_a_stroke_flag(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"main_symptoms": ["weakness"], "weakness_onset": "gradual", "weakness_side": "one_leg"}
     )
@@ -394,7 +400,7 @@ def test_gradual_one_leg_weakness_is_not_a_stroke_flag(kb):
     assert "stroke_tia" not in ranked(report)
 
 
-def test_weakness_over_days_not_worsening_is_not_gbs(kb):
+def test_weakness_over_days_not_worsening_is_not_gbs(kb: KnowledgeBase) -> None:
     report = run(
         kb,
         {
@@ -411,7 +417,7 @@ def test_weakness_over_days_not_worsening_is_not_gbs(kb):
     assert report["urgency"] != "emergency"
 
 
-def test_bilateral_sciatica_without_weakness_is_urgent_not_emergency(kb):
+def test_bilateral_sciatica_without_weakness_is_urgent_not_emergency(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"main_symptoms": ["pain_on_walking"], "back_pain": True, "bilateral_sciatica": True}
     )
@@ -419,14 +425,14 @@ def test_bilateral_sciatica_without_weakness_is_urgent_not_emergency(kb):
     assert report["urgency"] == "urgent"
 
 
-def test_cancer_without_back_pain_raises_no_cord_flag(kb):
+def test_cancer_without_back_pain_raises_no_cord_flag(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"known_conditions": ["cancer"], "back_pain": False, "main_symptoms": ["weakness"]}
     )
     assert flags(report) == []
 
 
-def test_palpitations_with_gradual_weakness_are_not_an_emergency(kb):
+def test_palpitations_with_gradual_weakness_are_not_an_emergency(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"palpitations": True, "weakness_side": "both_legs", "weakness_onset": "gradual"}
     )
@@ -434,14 +440,16 @@ def test_palpitations_with_gradual_weakness_are_not_an_emergency(kb):
     assert report["urgency"] != "emergency"
 
 
-def test_diarrhoea_with_one_leg_weakness_is_not_hypokalaemia(kb):
+def test_diarrhoea_with_one_leg_weakness_is_not_hypokalaemia(kb: KnowledgeBase) -> None:
     report = run(
         kb, {"vomiting_diarrhoea": True, "weakness_side": "one_leg", "weakness_onset": "days"}
     )
     assert "hypokalaemia_weakness_potassium_loss" not in flags(report)
 
 
-def test_injury_without_disproportionate_pain_is_not_compartment_syndrome(kb):
+def test_injury_without_disproportionate_pain_is_not_compartment_syndrome(
+    kb: KnowledgeBase,
+) -> None:
     report = run(
         kb, {"main_symptoms": ["swelling"], "recent_injury": True, "pain_out_of_proportion": False}
     )
@@ -449,7 +457,7 @@ def test_injury_without_disproportionate_pain_is_not_compartment_syndrome(kb):
     assert flags(report) == []
 
 
-def test_metformin_and_numb_feet_alone_are_not_urgent(kb):
+def test_metformin_and_numb_feet_alone_are_not_urgent(kb: KnowledgeBase) -> None:
     report = run(
         kb,
         {
@@ -467,7 +475,7 @@ def test_metformin_and_numb_feet_alone_are_not_urgent(kb):
     assert "b12_folate" in indicated_tests(report)
 
 
-def test_follow_ups_are_asked_only_when_relevant(kb):
+def test_follow_ups_are_asked_only_when_relevant(kb: KnowledgeBase) -> None:
     from quietlegs.assessment import Interview
 
     interview = Interview(kb)

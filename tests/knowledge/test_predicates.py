@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from quietlegs.knowledge.predicates import (
     AllOf,
+    AnswerValue,
     AnyOf,
     Facts,
     Not,
@@ -20,9 +23,9 @@ from quietlegs.knowledge.predicates import (
 TYPES = {"y": "yes_no", "c": "choice", "m": "multi_choice", "n": "number", "t": "time_of_day"}
 
 
-def run(raw: object, answers: dict[str, object]) -> bool | None:
+def run(raw: object, answers: Mapping[str, AnswerValue]) -> bool | None:
     pred = parse_predicate(raw)
-    return compile_predicate(pred, TYPES)(Facts(answers=answers))  # type: ignore[arg-type]
+    return compile_predicate(pred, TYPES)(Facts(answers=answers))
 
 
 @pytest.mark.parametrize(
@@ -48,7 +51,9 @@ def run(raw: object, answers: dict[str, object]) -> bool | None:
         ({"always": True}, {}, True),
     ],
 )
-def test_leaf_operators(raw: object, answers: dict[str, object], expected: bool | None) -> None:
+def test_leaf_operators(
+    raw: object, answers: Mapping[str, AnswerValue], expected: bool | None
+) -> None:
     assert run(raw, answers) is expected
 
 
@@ -125,7 +130,7 @@ trees: st.SearchStrategy[Predicate] = st.recursive(
     ),
     max_leaves=8,
 )
-answer_sets = st.fixed_dictionaries(
+answer_sets: st.SearchStrategy[dict[str, AnswerValue]] = st.fixed_dictionaries(
     {},
     optional={
         "y": st.booleans(),
@@ -136,36 +141,35 @@ answer_sets = st.fixed_dictionaries(
 )
 
 
-def ev(pred: Predicate, answers: dict[str, object]) -> bool | None:
-    return compile_predicate(pred, TYPES)(Facts(answers=answers))  # type: ignore[arg-type]
+def ev(pred: Predicate, answers: Mapping[str, AnswerValue]) -> bool | None:
+    return compile_predicate(pred, TYPES)(Facts(answers=answers))
 
 
 @given(trees, answer_sets)
-def test_double_negation(pred: Predicate, answers: dict[str, object]) -> None:
+def test_double_negation(pred: Predicate, answers: Mapping[str, AnswerValue]) -> None:
     assert ev(Not(Not(pred)), answers) is ev(pred, answers)
 
 
 @given(trees, trees, answer_sets)
-def test_de_morgan(a: Predicate, b: Predicate, answers: dict[str, object]) -> None:
+def test_de_morgan(a: Predicate, b: Predicate, answers: Mapping[str, AnswerValue]) -> None:
     assert ev(Not(AllOf((a, b))), answers) is ev(AnyOf((Not(a), Not(b))), answers)
 
 
 @given(trees, answer_sets, st.sampled_from(["y", "n", "c", "m"]), st.data())
 def test_answering_never_flips_a_known_value(
-    pred: Predicate, answers: dict[str, object], extra: str, data: st.DataObject
+    pred: Predicate, answers: Mapping[str, AnswerValue], extra: str, data: st.DataObject
 ) -> None:
     """Monotonicity: answering one more question only resolves unknowns."""
     if extra in answers:
         return
     before = ev(pred, answers)
-    value = data.draw(
-        {
-            "y": st.booleans(),
-            "n": st.floats(0, 10),
-            "c": st.sampled_from(["a", "b"]),
-            "m": st.sampled_from([(), ("a",)]),
-        }[extra]
-    )
+    strategies: dict[str, st.SearchStrategy[AnswerValue]] = {
+        "y": st.booleans(),
+        "n": st.floats(0, 10),
+        "c": st.sampled_from(["a", "b"]),
+        "m": st.sampled_from([(), ("a",)]),
+    }
+    value = data.draw(strategies[extra])
     after = ev(pred, {**answers, extra: value})
     if before is not None:
         assert after is before

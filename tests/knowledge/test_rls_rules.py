@@ -222,6 +222,7 @@ def test_weakness_as_main_problem_without_urge_is_not_rls() -> None:
 
 def test_weakness_is_main_question_is_asked_only_with_weakness() -> None:
     q = KB.questions["rls_weakness_is_main"]
+    assert q.ask_if is not None
     with_weakness = evaluate(
         KB, normalize_answers(KB, {"main_symptoms": ["weakness", "urge_to_move"]})
     )
@@ -379,6 +380,7 @@ def test_child_rls_with_adhd() -> None:
     assert "adhd_association" in causes(answers)
     assert "sleep_medicine" in referrals_of(answers)
     q = KB.questions["rls_child_own_words"]
+    assert q.ask_if is not None
     ev = evaluate(KB, normalize_answers(KB, answers))
     assert KB.rule(q.ask_if)(ev.facts) is True
 
@@ -484,6 +486,7 @@ def test_treated_apnoea_does_not_block_plmd() -> None:
 
 def test_augmentation_questions_only_on_dopaminergic_treatment() -> None:
     q = KB.questions["aug_treated_for_rls"]
+    assert q.ask_if is not None
     off = evaluate(KB, normalize_answers(KB, ADULT_RLS))
     on = evaluate(KB, normalize_answers(KB, case(ADULT_RLS, medications=["dopaminergic"])))
     assert KB.rule(q.ask_if)(off.facts) is False

@@ -196,7 +196,9 @@ def test_article_notes_where_the_article_differs() -> None:
         "vitamins_minerals",
         "physiotherapy_massage_spa",
     } <= noted
-    assert "bromocriptine" in KB.treatments["cabergoline"].article_note.en.lower()  # type: ignore[union-attr]
+    cabergoline_note = KB.treatments["cabergoline"].article_note
+    assert cabergoline_note is not None
+    assert "bromocriptine" in cabergoline_note.en.lower()
     for tid in noted:
         assert "source_article" in KB.treatments[tid].references, tid
 

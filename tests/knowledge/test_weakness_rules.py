@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 
 from quietlegs.assessment import assess
-from quietlegs.knowledge import load_knowledge_base
+from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
 
 
 @pytest.fixture(scope="module")
-def kb():
+def kb() -> KnowledgeBase:
     return load_knowledge_base()
 
 
-def run(kb, answers: dict[str, Any]) -> dict[str, Any]:
+def run(kb: KnowledgeBase, answers: dict[str, Any]) -> dict[str, Any]:
     return assess(kb, answers).to_dict()
 
 
@@ -26,7 +26,8 @@ def ranked(report: dict[str, Any]) -> list[str]:
 def band(report: dict[str, Any], condition: str) -> str:
     for c in report["conditions"] + report["considered_unlikely"]:
         if c["id"] == condition:
-            return c["likelihood"]
+            likelihood: str = c["likelihood"]
+            return likelihood
     return "not_considered"
 
 
@@ -162,7 +163,9 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
 
 
 @pytest.mark.parametrize(("condition", "extra", "urgency", "tests"), CASES)
-def test_everyday_cause_ranks_first_with_its_triage(kb, condition, extra, urgency, tests):
+def test_everyday_cause_ranks_first_with_its_triage(
+    kb: KnowledgeBase, condition: str, extra: dict[str, Any], urgency: str, tests: list[str]
+) -> None:
     report = run(kb, {**BASE, **extra})
     assert ranked(report)[0] == condition
     assert band(report, condition) in ("likely", "very_likely")
@@ -172,7 +175,7 @@ def test_everyday_cause_ranks_first_with_its_triage(kb, condition, extra, urgenc
         assert test in ids(report["tests"])
 
 
-def test_every_condition_of_this_file_has_a_case(kb):
+def test_every_condition_of_this_file_has_a_case(kb: KnowledgeBase) -> None:
     mine = {
         cid
         for (kind, cid), where in kb.origins.items()
@@ -181,7 +184,7 @@ def test_every_condition_of_this_file_has_a_case(kb):
     assert mine == {c for c, _, _, _ in CASES}
 
 
-def test_all_no_answers_list_no_everyday_cause_and_stay_routine(kb):
+def test_all_no_answers_list_no_everyday_cause_and_stay_routine(kb: KnowledgeBase) -> None:
     report = run(kb, BASE)
     assert report["red_flags"] == []
     assert report["conditions"] == []
@@ -205,18 +208,20 @@ def test_all_no_answers_list_no_everyday_cause_and_stay_routine(kb):
         ("statin_myopathy", {"muscle_aches": True}),
     ],
 )
-def test_cause_needs_its_exposure(kb, condition, exposure):
+def test_cause_needs_its_exposure(
+    kb: KnowledgeBase, condition: str, exposure: dict[str, Any]
+) -> None:
     report = run(kb, {**BASE, **exposure})
     assert band(report, condition) == "not_considered"
 
 
-def test_new_weakness_over_days_is_not_put_down_to_standing(kb):
+def test_new_weakness_over_days_is_not_put_down_to_standing(kb: KnowledgeBase) -> None:
     report = run(kb, {**BASE, **DAYS, "long_standing": True, "weakness_timing": "end_of_day"})
     assert band(report, "prolonged_standing_fatigue") in ("unlikely", "possible")
     assert report["urgency"] != "self_care"
 
 
-def test_one_leg_weakness_is_not_put_down_to_shoes(kb):
+def test_one_leg_weakness_is_not_put_down_to_shoes(kb: KnowledgeBase) -> None:
     report = run(
         kb,
         {
@@ -231,7 +236,7 @@ def test_one_leg_weakness_is_not_put_down_to_shoes(kb):
     assert report["urgency"] != "self_care"
 
 
-def test_a_possible_medical_cause_keeps_self_care_off(kb):
+def test_a_possible_medical_cause_keeps_self_care_off(kb: KnowledgeBase) -> None:
     standing = {
         "long_standing": True,
         "weakness_onset": "comes_and_goes",
@@ -245,14 +250,16 @@ def test_a_possible_medical_cause_keeps_self_care_off(kb):
     assert report["urgency"] == "routine"
 
 
-def test_worsening_after_an_infection_is_an_emergency_not_post_viral_fatigue(kb):
+def test_worsening_after_an_infection_is_an_emergency_not_post_viral_fatigue(
+    kb: KnowledgeBase,
+) -> None:
     report = run(kb, {**BASE, **DAYS, "recent_infection": "diarrhoeal", "weakness_worsening": True})
     assert "gbs_spreading_weakness" in ids(report["red_flags"])
     assert report["urgency"] == "emergency"
     assert ranked(report)[0] == "guillain_barre_syndrome"
 
 
-def test_dark_urine_after_exertion_is_rhabdomyolysis_first(kb):
+def test_dark_urine_after_exertion_is_rhabdomyolysis_first(kb: KnowledgeBase) -> None:
     report = run(
         kb,
         {
@@ -268,7 +275,7 @@ def test_dark_urine_after_exertion_is_rhabdomyolysis_first(kb):
 
 
 @pytest.mark.parametrize(("tsh", "expected"), [(2.0, "unlikely"), (12.0, "very_likely")])
-def test_tsh_result_moves_hypothyroidism(kb, tsh, expected):
+def test_tsh_result_moves_hypothyroidism(kb: KnowledgeBase, tsh: float, expected: str) -> None:
     answers = {
         **BASE,
         "thyroid_symptoms": True,
@@ -279,7 +286,7 @@ def test_tsh_result_moves_hypothyroidism(kb, tsh, expected):
     assert band(run(kb, {**answers, "tsh_miu_l": tsh}), "hypothyroid_weakness") == expected
 
 
-def test_normal_haemoglobin_lowers_anaemia(kb):
+def test_normal_haemoglobin_lowers_anaemia(kb: KnowledgeBase) -> None:
     answers = {**BASE, "anaemia_symptoms": True, "blood_loss": True}
     assert band(run(kb, answers), "anaemia_weakness") == "possible"
     assert band(run(kb, {**answers, "haemoglobin_g_l": 140}), "anaemia_weakness") == "unlikely"
@@ -296,15 +303,15 @@ def test_normal_haemoglobin_lowers_anaemia(kb):
         ({"vegan_diet": True, "unsteady_gait": True}, "advice_vegan_b12"),
     ],
 )
-def test_self_care_advice_is_given(kb, extra, advice):
+def test_self_care_advice_is_given(kb: KnowledgeBase, extra: dict[str, Any], advice: str) -> None:
     assert advice in ids(run(kb, {**BASE, **extra})["advice"])
 
 
-def test_no_advice_without_a_cause(kb):
+def test_no_advice_without_a_cause(kb: KnowledgeBase) -> None:
     assert run(kb, BASE)["advice"] == []
 
 
-def test_referrals_for_feet_and_deconditioning(kb):
+def test_referrals_for_feet_and_deconditioning(kb: KnowledgeBase) -> None:
     feet = run(kb, {**BASE, "footwear_problem": True, "weakness_timing": "end_of_day"})
     assert "podiatrist" in ids(feet["referrals"])
     inactive = run(kb, {**BASE, "exercise": "inactive"})
