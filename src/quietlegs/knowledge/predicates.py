@@ -310,34 +310,22 @@ def compile_predicate(
     criteria_of = criteria_of or {}
     if isinstance(pred, QuestionTest):
         return _compile_question(pred, question_types[pred.question])
-    if isinstance(pred, AllOf):
+    if isinstance(pred, AllOf | AnyOf):
+        # 'all' is decided by the first False, 'any' by the first True (Kleene).
+        decisive = isinstance(pred, AnyOf)
         parts = [compile_predicate(p, question_types, criteria_of) for p in pred.items]
 
-        def all_of(facts: Facts) -> Truth:
+        def combine(facts: Facts) -> Truth:
             unknown = False
             for part in parts:
                 value = part(facts)
-                if value is False:
-                    return False
+                if value is decisive:
+                    return decisive
                 if value is None:
                     unknown = True
-            return None if unknown else True
+            return None if unknown else not decisive
 
-        return all_of
-    if isinstance(pred, AnyOf):
-        parts = [compile_predicate(p, question_types, criteria_of) for p in pred.items]
-
-        def any_of(facts: Facts) -> Truth:
-            unknown = False
-            for part in parts:
-                value = part(facts)
-                if value is True:
-                    return True
-                if value is None:
-                    unknown = True
-            return None if unknown else False
-
-        return any_of
+        return combine
     if isinstance(pred, Not):
         inner = compile_predicate(pred.item, question_types, criteria_of)
 
