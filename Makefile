@@ -3,8 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Tests use throw-away data folders; PostgreSQL is the machine's service (trust auth).
+TEST_DATA_DIR ?= $(CURDIR)/.quietlegs/test
+POSTGRES_URL  ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck pytest bench kb-check clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres bench kb-check \
+        browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the interview in the terminal, then the report.
+## The main job: the clinic web app on SQLite with demo data (logins printed).
 run: $(STAMP)
-	$(BIN)/quietlegs assess
+	$(BIN)/quietlegs serve --host $(HOST) --port $(PORT)
 
-## Every check: knowledge base, lint, types, tests, then the benchmarks.
-test: $(STAMP) kb-check lint typecheck pytest bench
+## Every check: knowledge base, lint, types, tests (SQLite and PostgreSQL), benchmarks.
+test: $(STAMP) browser-deps kb-check lint typecheck pytest bench
 
 kb-check: $(STAMP)
 	$(BIN)/quietlegs kb check
@@ -27,14 +33,32 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/mypy
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider
+pytest: pytest-sqlite pytest-postgres
+
+## Everything but the browser tests, on the embedded SQLite default.
+pytest-sqlite: $(STAMP)
+	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest -p no:cacheprovider -m "not browser"
+
+## The web app's tests, browser tests included, on PostgreSQL as in production.
+pytest-postgres: $(STAMP) browser-deps
+	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) DATABASE_URL=$(POSTGRES_URL) \
+		$(BIN)/python -m pytest -p no:cacheprovider tests/web
+
+## Debian's chromium for Playwright, and axe-core from npm for the accessibility checks.
+browser-deps: node_modules/axe-core/axe.min.js
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vignettes.py
 	$(BIN)/python benchmarks/assess_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules .quietlegs/test

@@ -283,6 +283,25 @@ def kb_check(kb_dir: KbOpt = None) -> None:
     out.print(f"knowledge base {kb.version} is valid: {counts}", highlight=False, soft_wrap=True)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load demo data into an empty database.")] = True,
+) -> None:
+    """Run the clinic web app: migrate, load demo data on the first run, and serve."""
+    from quietlegs.web import server
+
+    logins = server.prepare(demo=demo)
+    url_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    out.print(f"quietlegs web app on [bold]http://{url_host}:{port}/[/]", highlight=False)
+    if logins:
+        out.print("Demo logins (role, e-mail, password):", highlight=False)
+        for role, email, password in logins:
+            out.print(f"  {role:<13} {email:<34} {password}", highlight=False)
+    server.serve(host, port)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         out.print(f"quietlegs {__version__}")

@@ -1,0 +1,89 @@
+"""What clinicians add to a patient's record: results, exam findings, notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quietlegs.assessment.answers import normalize_answer
+from quietlegs.web.knowledge import kb
+
+
+def lab_question_ids() -> list[str]:
+    """Knowledge-base questions a clinician answers with a result (ferritin, TSAT...)."""
+    return [q.id for q in kb().questions.values() if q.audience == "clinician"]
+
+
+class LabResult(models.Model):
+    """A laboratory result, keyed by its knowledge-base question (e.g. ``ferritin_ng_ml``)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_results"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    question_id = models.CharField(_("test"), max_length=64)
+    value = models.FloatField(_("value"))
+    measured_on = models.DateField(_("date of the sample"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-measured_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}={self.value:g} ({self.measured_on})"
+
+    def clean(self) -> None:
+        """Check the test exists and the value is in its range (the knowledge base's)."""
+        question = kb().questions.get(self.question_id)
+        if question is None or question.audience != "clinician":
+            raise ValidationError({"question_id": _("Unknown test.")})
+        try:
+            normalize_answer(question, self.value)
+        except ValueError as exc:
+            raise ValidationError({"value": str(exc)}) from exc
+
+    @classmethod
+    def latest_answers(cls, patient: Any) -> dict[str, float]:
+        """The most recent value of each test for ``patient``, as interview answers."""
+        latest: dict[str, float] = {}
+        for result in cls.objects.filter(patient=patient).order_by("measured_on", "created_at"):
+            latest[result.question_id] = result.value
+        return latest
+
+
+class ExamFinding(models.Model):
+    """A clinician's examination finding (free text)."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_findings"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("finding"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ClinicalNote(models.Model):
+    """A clinician's note on a patient."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinical_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("note"), max_length=10000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

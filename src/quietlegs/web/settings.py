@@ -1,0 +1,237 @@
+"""Django settings for the quietlegs web app, configured from the environment.
+
+Environment variables
+---------------------
+QUIETLEGS_ENV
+    ``development`` (default) or ``production``. Production refuses to start
+    without ``QUIETLEGS_SECRET_KEY`` and ``QUIETLEGS_ALLOWED_HOSTS``.
+QUIETLEGS_SECRET_KEY
+    The secret key. In development, a random key is generated once and kept
+    in the data folder (never in the repository).
+QUIETLEGS_DATA_DIR
+    Where the SQLite database, the generated key, collected static files and
+    outgoing e-mails live (default: ``./.quietlegs``).
+DATABASE_URL
+    A database URL (``postgres://user@host:5432/name``); SQLite in the data
+    folder when unset.
+REDIS_URL
+    Cache (rate limits, login throttling) in Redis; local memory when unset.
+QUIETLEGS_ALLOWED_HOSTS
+    Comma-separated host names (production).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+WEB_DIR = Path(__file__).resolve().parent
+ENVIRONMENT = os.environ.get("QUIETLEGS_ENV", "development")
+if ENVIRONMENT not in ("development", "production"):
+    raise ImproperlyConfigured(
+        f"QUIETLEGS_ENV must be 'development' or 'production'; got {ENVIRONMENT!r}"
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+DATA_DIR = Path(os.environ.get("QUIETLEGS_DATA_DIR", Path.cwd() / ".quietlegs")).resolve()
+
+
+def _secret_key() -> str:
+    key = os.environ.get("QUIETLEGS_SECRET_KEY", "")
+    if key:
+        if PRODUCTION and (len(key) < 50 or key.startswith("django-insecure")):
+            raise ImproperlyConfigured(
+                "QUIETLEGS_SECRET_KEY must be at least 50 random characters in production"
+            )
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "QUIETLEGS_SECRET_KEY is not set: refusing to start in production with a default "
+            "secret. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    key_file = DATA_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(64)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("QUIETLEGS_DEBUG", "") == "1" and not PRODUCTION
+
+if PRODUCTION:
+    hosts = [
+        h.strip() for h in os.environ.get("QUIETLEGS_ALLOWED_HOSTS", "").split(",") if h.strip()
+    ]
+    if not hosts:
+        raise ImproperlyConfigured(
+            "QUIETLEGS_ALLOWED_HOSTS must name the site's host(s) in production"
+        )
+    ALLOWED_HOSTS = hosts
+else:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "quietlegs.web.clinics",
+    "quietlegs.web.accounts",
+    "quietlegs.web.assessments",
+    "quietlegs.web.records",
+    "quietlegs.web.audit",
+    "quietlegs.web.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "quietlegs.web.urls"
+WSGI_APPLICATION = "quietlegs.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "quietlegs.web.context.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "quietlegs.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quietlegs"}
+    )
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "assessments:start"
+
+# Login throttling (django-axes): 5 failures lock the username+IP pair for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("QUIETLEGS_TIME_ZONE", "UTC")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Request size limits: no form or API body of quietlegs comes near these.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("QUIETLEGS_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 31536000
+
+EMAIL_BACKEND = os.environ.get(
+    "QUIETLEGS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+DEFAULT_FROM_EMAIL = os.environ.get("QUIETLEGS_FROM_EMAIL", "quietlegs@localhost")
+
+# API rate limits (django-ninja throttles), requests per period.
+API_ANON_RATE = os.environ.get("QUIETLEGS_API_ANON_RATE", "120/m")
+API_USER_RATE = os.environ.get("QUIETLEGS_API_USER_RATE", "600/m")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "quietlegs": {
+            "handlers": ["console"],
+            "level": os.environ.get("QUIETLEGS_LOG_LEVEL", "INFO"),
+        },
+        "django.request": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,10 @@
+"""WSGI entry point: ``gunicorn quietlegs.web.wsgi`` (see docs/deployment.md)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quietlegs.web.settings")
+application = get_wsgi_application()

@@ -1,0 +1,44 @@
+"""Fixtures for the web app: a clinic, people in every role, logged-in clients."""
+
+from __future__ import annotations
+
+import pytest
+from webtools import make_user
+
+from quietlegs.web.accounts.models import User
+from quietlegs.web.clinics.models import Clinic
+
+
+@pytest.fixture
+def clinic(db: None) -> Clinic:
+    return Clinic.objects.create(name="Clinic One", slug="one", emergency_number="103")
+
+
+@pytest.fixture
+def other_clinic(db: None) -> Clinic:
+    return Clinic.objects.create(name="Clinic Two", slug="two")
+
+
+@pytest.fixture
+def patient(clinic: Clinic) -> User:
+    return make_user("pat@example.org", clinic=clinic)
+
+
+@pytest.fixture
+def other_patient(other_clinic: Clinic) -> User:
+    return make_user("other@example.org", clinic=other_clinic)
+
+
+@pytest.fixture
+def clinician(clinic: Clinic) -> User:
+    return make_user("doc@example.org", role="clinician", clinic=clinic)
+
+
+@pytest.fixture
+def other_clinician(other_clinic: Clinic) -> User:
+    return make_user("doc2@example.org", role="clinician", clinic=other_clinic)
+
+
+@pytest.fixture
+def clinic_admin(clinic: Clinic) -> User:
+    return make_user("admin@example.org", role="clinic_admin", clinic=clinic)
