@@ -428,3 +428,12 @@ def test_set_language_view_switches_the_interview_to_russian() -> None:
     client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
     body = client.get("/assess/q/emergency_signs/").content.decode()
     assert kb().questions["emergency_signs"].text.ru in body
+
+
+def test_an_interview_that_no_longer_fits_the_knowledge_base_starts_afresh() -> None:
+    client = Client()
+    session = client.session
+    session[INTERVIEW_KEY] = {"answers": {"retired_question": True}, "skipped": [], "asked": []}
+    session.save()
+    assert client.get("/assess/q/emergency_signs/").status_code == 200
+    assert client.get("/assess/q/age/").status_code == 404

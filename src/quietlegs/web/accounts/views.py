@@ -166,7 +166,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     """Two of my assessments side by side (``?a=<id>&b=<id>``), earlier one first."""
     patient = _patient(request)
     lang = current_language()
-    choices = list(Assessment.objects.filter(patient=patient))
+    choices = [_row(a, lang) for a in Assessment.objects.filter(patient=patient)]
     a_id, b_id = request.GET.get("a", ""), request.GET.get("b", "")
     context: dict[str, Any] = {"choices": choices, "a": a_id, "b": b_id}
     if a_id and b_id:

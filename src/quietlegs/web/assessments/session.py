@@ -100,16 +100,26 @@ class InterviewState:
 
     @classmethod
     def load(cls, session: SessionBase) -> InterviewState:
-        """Read the state from ``session`` (an empty interview if there is none)."""
+        """Read the state from ``session``.
+
+        An empty interview when there is none, or when the stored answers no longer
+        fit the knowledge base.
+        """
         data = session.get(INTERVIEW_KEY)
         if not isinstance(data, dict):
             return cls()
-        return cls(
+        state = cls(
             answers=dict(data.get("answers") or {}),
             skipped=list(data.get("skipped") or []),
             asked=list(data.get("asked") or []),
             assessment=data.get("assessment"),
         )
+        try:
+            normalize_answers(kb(), state.answers)
+        except AnswerError:
+            # The knowledge base changed under a running interview: start afresh.
+            return cls()
+        return state
 
     @classmethod
     def started(cls, session: SessionBase) -> bool:
