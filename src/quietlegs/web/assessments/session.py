@@ -85,6 +85,12 @@ def contradictions(knowledge: KnowledgeBase, answers: Mapping[str, Any], lang: s
     ]
 
 
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, list) and isinstance(new, list):
+        return sorted(old) == sorted(new)
+    return bool(old == new and type(old) is type(new))
+
+
 @dataclass
 class InterviewState:
     """One visitor's interview: answers (JSON types), skipped ids, and the order asked.
@@ -170,6 +176,8 @@ class InterviewState:
             Empty when the answer was stored; otherwise the contradictions, in ``lang``.
         """
         knowledge = kb()
+        if question_id in self.answers and _same(self.answers[question_id], value):
+            return []  # unchanged (e.g. a form sent twice): keep the assessment made from it
         candidate = dict(self.answers)
         candidate[question_id] = value
         dropped = not_applicable(knowledge, candidate, keep=question_id)
@@ -189,6 +197,8 @@ class InterviewState:
 
     def skip(self, question_id: str) -> None:
         """Mark ``question_id`` as "I don't know" (any earlier answer is removed)."""
+        if question_id in self.skipped:
+            return
         self.answers.pop(question_id, None)
         if question_id not in self.skipped:
             self.skipped.append(question_id)

@@ -185,10 +185,16 @@ def question(request: HttpRequest, question_id: str) -> HttpResponse:
 # -- emergency screen ----------------------------------------------------------------
 
 
-def emergency_number(request: HttpRequest) -> str | None:
-    """The clinic's emergency number for a member of a clinic, else ``None`` (use 112/103)."""
+def emergency_number(request: HttpRequest, assessment: Assessment | None = None) -> str | None:
+    """The clinic's emergency number, else ``None`` (the page then says 112, 103 in Russia).
+
+    The clinic is the assessed patient's, or else the logged-in person's.
+    """
+    patient: Any = assessment.patient if assessment is not None else None
     user: Any = request.user
-    clinic = getattr(user, "clinic", None) if user.is_authenticated else None
+    clinic = getattr(patient, "clinic", None) if patient is not None else None
+    if clinic is None and user.is_authenticated:
+        clinic = getattr(user, "clinic", None)
     return clinic.emergency_number if clinic is not None else None
 
 
@@ -216,7 +222,7 @@ def emergency(request: HttpRequest) -> HttpResponse:
             "assessment": assessment,
             "flags": flags,
             "emergency_call": report["emergency_call"],
-            "number": emergency_number(request),
+            "number": emergency_number(request, assessment),
             "default_number": DEFAULT_EMERGENCY_NUMBER,
             "russia_number": RUSSIA_AMBULANCE_NUMBER,
             "medicines": medicines,
@@ -256,7 +262,7 @@ def _report_page_context(request: HttpRequest, assessment: Assessment) -> dict[s
     return {
         "assessment": assessment,
         "report": report_context(assessment.report(lang), lang),
-        "number": emergency_number(request),
+        "number": emergency_number(request, assessment),
         "default_number": DEFAULT_EMERGENCY_NUMBER,
         "russia_number": RUSSIA_AMBULANCE_NUMBER,
         "can_save": assessment.patient is None and not request.user.is_authenticated,

@@ -255,3 +255,14 @@ def test_pdf_puts_urgency_emergency_text_and_disclaimer_first(
     assert html.count(escape(report["disclaimer"])) == 1
     assert "window.print()" not in html
     assert "Save this report" not in html
+
+
+def test_emergency_report_gives_the_patients_clinic_number(patient: User) -> None:
+    answers = dict(RLS_ANSWERS, emergency_signs=["chest_pain"])
+    assessment = Assessment.create_from_answers(answers, patient=patient)
+    body = login(patient).get(url(assessment)).content.decode()
+    assert 'href="tel:103"' in body
+    anonymous = Assessment.create_from_answers(answers)
+    body = anonymous_client_owning(anonymous).get(url(anonymous)).content.decode()
+    assert 'href="tel:112"' in body
+    assert "In Russia call 103." in body

@@ -437,3 +437,14 @@ def test_an_interview_that_no_longer_fits_the_knowledge_base_starts_afresh() -> 
     session.save()
     assert client.get("/assess/q/emergency_signs/").status_code == 200
     assert client.get("/assess/q/age/").status_code == 404
+
+
+def test_sending_the_last_answer_twice_makes_one_assessment() -> None:
+    client = Client()
+    client.post("/assess/start/")
+    client.post("/assess/q/emergency_signs/", {"answer": ["chest_pain"]})
+    again = client.post("/assess/q/emergency_signs/", {"answer": ["chest_pain"]})
+    assert again["Location"] == "/assess/emergency/"
+    assert Assessment.objects.count() == 1
+    client.post("/assess/q/emergency_signs/", {"answer": ["chest_pain", "face_droop"]})
+    assert Assessment.objects.count() == 2  # a changed answer is a new assessment
