@@ -183,6 +183,8 @@ TIME_ZONE = os.environ.get("QUIETLEGS_TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [WEB_DIR / "static"]
+if not PRODUCTION:  # whitenoise warns about a missing folder before the first collectstatic
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
