@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from webtools import RLS_ANSWERS, login, make_user
 
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
@@ -18,7 +17,8 @@ from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.records import services
-from quietlegs.web.records.models import ClinicalNote, ExamFinding, LabResult
+from quietlegs.web.records.models import ClinicalNote, ExamFinding, LabResult, lab_question_ids
+from tests.web.webtools import RLS_ANSWERS, login, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -464,7 +464,7 @@ def test_lab_form_lists_the_knowledge_base_tests(patient: User, clinician: User)
     assert choices["ferritin_ng_ml"] == "Serum ferritin (morning, fasting from iron) (ng/mL)"
     assert choices["tsat_percent"] == "Transferrin saturation (TSAT) (%)"
     assert "age" not in choices
-    assert set(choices) == set(services.lab_question_ids())
+    assert set(choices) == set(lab_question_ids())
 
 
 # --- findings and notes -------------------------------------------------------------------

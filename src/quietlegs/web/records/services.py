@@ -275,7 +275,8 @@ def check_sample_date(measured_on: datetime.date) -> None:
 def _check_text(value: str, model: type[models.Model], field_name: str) -> str:
     """Strip ``value`` and check it is not empty and fits the model field's length."""
     text = value.strip()
-    max_length = model._meta.get_field(field_name).max_length
+    model_field = model._meta.get_field(field_name)
+    max_length = model_field.max_length if isinstance(model_field, models.Field) else None
     if not text:
         raise ValidationError({field_name: _("This field is required.")}, code="required")
     if max_length is not None and len(text) > max_length:
