@@ -557,3 +557,21 @@ def test_patient_page_forms_have_labels(patient: User, clinician: User) -> None:
     html = login(clinician).get(reverse("records:patient", args=[patient.pk])).content.decode()
     for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
         assert f'for="{input_id}"' in html, input_id
+
+
+def test_service_refusal_is_a_404_in_the_view(
+    patient: User, other_patient: User, clinician: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # should get_patient ever let a foreign patient through, the service still refuses
+    monkeypatch.setattr(services, "get_patient", lambda user, pk: other_patient)
+    client = login(clinician)
+    for name, data in (
+        ("add_note", {"note-text": "x"}),
+        ("add_finding", {"finding-text": "x"}),
+        ("add_lab", lab_post()),
+    ):
+        response = client.post(reverse(f"records:{name}", args=[patient.pk]), data)
+        assert response.status_code == 404, name
+    assert not ClinicalNote.objects.exists()
+    assert not ExamFinding.objects.exists()
+    assert not LabResult.objects.exists()

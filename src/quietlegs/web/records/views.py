@@ -138,6 +138,8 @@ def add_lab_result(request: HttpRequest, patient_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             outcome = services.add_lab_result(request, patient, clinician, **form.cleaned_data)
+        except PermissionError as exc:  # get_patient already checked; never reveal
+            raise Http404("No such patient.") from exc
         except ValidationError as exc:
             form.add_error(None, exc)
         except AnswerError as exc:
@@ -179,6 +181,8 @@ def add_exam_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.add_exam_finding(request, patient, clinician, text=form.cleaned_data["text"])
+        except PermissionError as exc:
+            raise Http404("No such patient.") from exc
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -197,6 +201,8 @@ def add_note(request: HttpRequest, patient_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.add_note(request, patient, clinician, text=form.cleaned_data["text"])
+        except PermissionError as exc:
+            raise Http404("No such patient.") from exc
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
