@@ -266,6 +266,18 @@ def test_bad_invitations_are_refused(
     assert not mail.outbox
 
 
+def test_a_new_invitation_replaces_the_pending_one(clinic: Clinic, clinic_admin: User) -> None:
+    old_token = issued_token(clinic, clinic_admin)
+    other_token = issued_token(clinic, clinic_admin, "someone.else@example.org")
+    invite(login(clinic_admin), "NEW@example.org")
+    assert Invitation.find(old_token) is None
+    assert Invitation.find(other_token) is not None
+    assert sorted(services.pending_invitations(clinic).values_list("email", flat=True)) == [
+        "new@example.org",
+        "someone.else@example.org",
+    ]
+
+
 def test_revoke_an_invitation(clinic: Clinic, clinic_admin: User) -> None:
     token = issued_token(clinic, clinic_admin)
     invitation = Invitation.objects.get()

@@ -76,6 +76,8 @@ class IssuedInvitation:
 def invite(admin: User, email: str, role: str, link_for: Callable[[str], str]) -> IssuedInvitation:
     """Invite ``email`` to ``admin``'s clinic as ``role`` and e-mail the link.
 
+    A pending invitation for the same address in the same clinic is revoked.
+
     Parameters
     ----------
     admin : User
@@ -99,7 +101,12 @@ def invite(admin: User, email: str, role: str, link_for: Callable[[str], str]) -
             _("A person with this e-mail address already has an account."), code="exists"
         )
     clinic = _own_clinic(admin)
-    invitation, token = Invitation.issue(clinic, email, role, admin)
+    with transaction.atomic():
+        # a new invitation replaces any pending one for the same address
+        pending_invitations(clinic).filter(email=email.strip().lower()).update(
+            expires_at=timezone.now()
+        )
+        invitation, token = Invitation.issue(clinic, email, role, admin)
     link = link_for(token)
     subject = _("Invitation to join %(clinic)s on quietlegs") % {"clinic": clinic.name}
     body = _(
