@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import TOY
 from quietlegs import cli
+from tests.conftest import TOY
 
 runner = CliRunner()
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOY
 from quietlegs import KnowledgeBaseError
 from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
+from tests.conftest import TOY
 
 
 def problems_of(folder: Path) -> list[str]:

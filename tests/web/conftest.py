@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from webtools import make_user
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
+from tests.web.webtools import make_user
 
 
 @pytest.fixture

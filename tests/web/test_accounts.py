@@ -12,7 +12,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils.html import escape
-from webtools import PASSWORD, RLS_ANSWERS, login, make_user
 
 from quietlegs.web.accounts.models import PatientProfile, User
 from quietlegs.web.assessments.models import Assessment
@@ -20,6 +19,7 @@ from quietlegs.web.assessments.session import ANONYMOUS_KEY, INTERVIEW_KEY
 from quietlegs.web.audit.models import AuditEvent
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.records.models import ClinicalNote, ExamFinding, LabResult
+from tests.web.webtools import PASSWORD, RLS_ANSWERS, login, make_user
 
 pytestmark = pytest.mark.django_db
 

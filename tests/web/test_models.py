@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError
-from webtools import RLS_ANSWERS, make_user
 
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.clinics.models import Clinic, Invitation
+from tests.web.webtools import RLS_ANSWERS, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from browsertools import check_accessibility, screenshot
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
+
+from tests.web.browser.browsertools import check_accessibility, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from quietlegs.web.records import views
 
 app_name = "records"
-urlpatterns: list[URLPattern | URLResolver] = []  # filled in by the records views
+urlpatterns = [
+    path("", views.patient_list, name="patients"),
+    path("patients/<int:patient_id>/", views.patient_detail, name="patient"),
+    path("patients/<int:patient_id>/labs/", views.add_lab_result, name="add_lab"),
+    path("patients/<int:patient_id>/findings/", views.add_exam_finding, name="add_finding"),
+    path("patients/<int:patient_id>/notes/", views.add_note, name="add_note"),
+]

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils.html import escape
-from webtools import RLS_ANSWERS, login
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments import pdf
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.assessments.session import ANONYMOUS_KEY
 from quietlegs.web.audit.models import AuditEvent
+from tests.web.webtools import RLS_ANSWERS, login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils.html import escape
-from webtools import RLS_ANSWERS, login
 
 from quietlegs.knowledge.schema import Question
 from quietlegs.web.accounts.models import User
@@ -16,6 +15,7 @@ from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.assessments.session import ANONYMOUS_KEY, INTERVIEW_KEY, InterviewState
 from quietlegs.web.audit.models import AuditEvent
 from quietlegs.web.knowledge import kb
+from tests.web.webtools import RLS_ANSWERS, login
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,211 @@
+"""The clinician workspace: the clinic's patients, a patient's record, and additions to it.
+
+Only clinicians and clinic administrators get in (others: login page or 404); a
+patient of another clinic is a 404. Every page showing a record and every change
+writes an audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from quietlegs import AnswerError
+from quietlegs.web.accounts.models import User
+from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.knowledge import current_language
+from quietlegs.web.records import services
+from quietlegs.web.records.forms import (
+    ClinicalNoteForm,
+    ExamFindingForm,
+    LabResultForm,
+    PatientFilterForm,
+)
+
+View = Callable[..., HttpResponse]
+
+
+def clinician_required(view: View) -> View:
+    """Let clinicians and clinic admins in; send others to log in, or 404 if logged in."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, User) or not user.is_clinician:
+            raise Http404("Not a clinician.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _clinician(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - clinician_required guarantees it
+        raise Http404("Not a clinician.")
+    return user
+
+
+@require_GET
+@clinician_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """The clinic's patients, most urgent and most recent first; search and filter."""
+    user = _clinician(request)
+    form = PatientFilterForm(request.GET or None)
+    q = urgency = ""
+    if form.is_bound and form.is_valid():
+        q = form.cleaned_data["q"]
+        urgency = form.cleaned_data["urgency"]
+    patients = services.patient_list(user, q=q, urgency=urgency)
+    page = Paginator(patients, services.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [services.list_row(p, current_language()) for p in page.object_list]
+    record(request, AuditEvent.Action.VIEW, patient=None, object_type="patient_list")
+    filters = urlencode({k: v for k, v in (("q", q), ("urgency", urgency)) if v})
+    return render(
+        request,
+        "records/patient_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "filtered": bool(q or urgency),
+            "clinic": user.clinic,
+        },
+    )
+
+
+def _render_patient(
+    request: HttpRequest,
+    patient: User,
+    *,
+    lab_form: LabResultForm | None = None,
+    finding_form: ExamFindingForm | None = None,
+    note_form: ClinicalNoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the patient page and write its audit entry (one per page shown)."""
+    lang = current_language()
+    context = {
+        "record": services.patient_record(patient, lang),
+        "patient": patient,
+        "lab_form": lab_form or LabResultForm(),
+        "finding_form": finding_form or ExamFindingForm(),
+        "note_form": note_form or ClinicalNoteForm(),
+    }
+    record(
+        request,
+        AuditEvent.Action.VIEW,
+        patient=patient,
+        obj=patient,
+        object_type="patient_record",
+    )
+    return render(request, "records/patient_detail.html", context, status=status)
+
+
+def _patient_url(patient: User, anchor: str = "") -> str:
+    url = reverse("records:patient", args=[patient.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@require_GET
+@clinician_required
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A patient's record: assessments, results, findings, notes, and the forms to add."""
+    patient = services.get_patient(_clinician(request), patient_id)
+    return _render_patient(request, patient)
+
+
+@require_POST
+@clinician_required
+def add_lab_result(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record a lab result and re-run the assessment (all or nothing)."""
+    clinician = _clinician(request)
+    patient = services.get_patient(clinician, patient_id)
+    form = LabResultForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome = services.add_lab_result(request, patient, clinician, **form.cleaned_data)
+        except PermissionError as exc:  # get_patient already checked; never reveal
+            raise Http404("No such patient.") from exc
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except AnswerError as exc:
+            form.add_error(
+                None,
+                _("The assessment could not be re-run, so the result was not saved: %(error)s")
+                % {"error": exc},
+            )
+        else:
+            if outcome.assessment is None:
+                messages.success(
+                    request,
+                    _(
+                        "The result was saved. The patient has no assessment yet, "
+                        "so there was nothing to re-run."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("The result was saved and the assessment re-run: %(urgency)s.")
+                    % {
+                        "urgency": services.urgency_label(
+                            outcome.assessment.urgency, current_language()
+                        )
+                    },
+                )
+            return HttpResponseRedirect(_patient_url(patient, "assessments"))
+    return _render_patient(request, patient, lab_form=form, status=400)
+
+
+@require_POST
+@clinician_required
+def add_exam_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record an examination finding."""
+    clinician = _clinician(request)
+    patient = services.get_patient(clinician, patient_id)
+    form = ExamFindingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_exam_finding(request, patient, clinician, text=form.cleaned_data["text"])
+        except PermissionError as exc:
+            raise Http404("No such patient.") from exc
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The examination finding was saved."))
+            return redirect(_patient_url(patient, "findings"))
+    return _render_patient(request, patient, finding_form=form, status=400)
+
+
+@require_POST
+@clinician_required
+def add_note(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record a clinical note."""
+    clinician = _clinician(request)
+    patient = services.get_patient(clinician, patient_id)
+    form = ClinicalNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(request, patient, clinician, text=form.cleaned_data["text"])
+        except PermissionError as exc:
+            raise Http404("No such patient.") from exc
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The note was saved."))
+            return redirect(_patient_url(patient, "notes"))
+    return _render_patient(request, patient, note_form=form, status=400)

@@ -1,0 +1,92 @@
+"""A clinician enters a ferritin result and sees the iron recommendation; a clinic
+admin's page is accessible."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page
+from pytest_django.live_server_helper import LiveServer
+
+from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.clinics.models import Clinic
+from tests.web.browser.browsertools import check_accessibility, screenshot
+from tests.web.webtools import RLS_ANSWERS, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Page, live_server: LiveServer, user: User) -> None:
+    """Give the browser a session of ``user`` (no need for the login page)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": cookie.value,
+                "domain": urlparse(live_server.url).hostname or "localhost",
+                "path": "/",
+            }
+        ]
+    )
+
+
+def test_clinician_enters_ferritin_and_sees_the_iron_recommendation(
+    page: Page, live_server: LiveServer
+) -> None:
+    clinic = Clinic.objects.create(name="Clinic One", slug="one")
+    patient = make_user("anna@example.org", clinic=clinic)
+    Assessment.create_from_answers(RLS_ANSWERS, patient=patient, created_by=patient)
+    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    log_in(page, live_server, clinician)
+
+    page.goto(live_server.url + "/clinic/")
+    check_accessibility(page)
+    screenshot(page, "clinic-patients")
+    page.get_by_role("link", name="Anna").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Anna"
+    assert "Iron tablets: ferrous sulfate" not in page.content()
+    check_accessibility(page)
+
+    page.get_by_label("Test").select_option("ferritin_ng_ml")
+    page.get_by_label("Value").fill("40")
+    page.get_by_role("button", name="Save the result").click()
+    page.wait_for_url("**/clinic/patients/*/#assessments")
+    assert "The result was saved and the assessment re-run" in page.content()
+    latest = page.locator("details.assessment").first
+    assert "Re-run by a clinician with results" in latest.inner_text()
+    assert "Iron tablets: ferrous sulfate" in latest.inner_text()
+    check_accessibility(page)
+    screenshot(page, "clinic-patient-after-ferritin")
+
+    # bad input: a clear message, nothing saved
+    page.get_by_label("Test").select_option("ferritin_ng_ml")
+    page.get_by_label("Value").fill("6000")
+    page.get_by_role("button", name="Save the result").click()
+    assert "must be between 0 and 5000 ng/mL; got 6000" in page.content()
+    check_accessibility(page)
+
+
+def test_clinic_admin_page_is_accessible(page: Page, live_server: LiveServer) -> None:
+    clinic = Clinic.objects.create(name="Clinic One", slug="one")
+    admin = make_user("boss@example.org", role="clinic_admin", clinic=clinic)
+    make_user("doc@example.org", role="clinician", clinic=clinic)
+    log_in(page, live_server, admin)
+    page.goto(live_server.url + "/clinic/manage/")
+    check_accessibility(page)
+    page.get_by_label("E-mail address").fill("new@example.org")
+    page.get_by_role("button", name="Send the invitation").click()
+    link = page.locator(".link-once a").inner_text()
+    assert "/clinic/manage/invite/" in link
+    check_accessibility(page)
+    screenshot(page, "clinic-manage")
+    page.context.clear_cookies()
+    page.goto(link)
+    assert "Join Clinic One" in page.content()
+    check_accessibility(page)
