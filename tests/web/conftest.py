@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from quietlegs.web.accounts.models import User
@@ -42,3 +44,9 @@ def other_clinician(other_clinic: Clinic) -> User:
 @pytest.fixture
 def clinic_admin(clinic: Clinic) -> User:
     return make_user("admin@example.org", role="clinic_admin", clinic=clinic)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: Any) -> None:
+    """The production hasher costs a third of a second per test user; MD5 is fine in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -24,12 +24,6 @@ from tests.web.webtools import PASSWORD, RLS_ANSWERS, login, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """Hashing with the production hasher costs a third of a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 NEW_PASSWORD = "a-brand-new-Passphrase-77"
 CRAMPS = dict(
     RLS_ANSWERS,

@@ -34,11 +34,6 @@ ALL_MODELS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def superuser(db: None) -> User:
     return User.objects.create_superuser("root@example.org", "root@example.org", PASSWORD)

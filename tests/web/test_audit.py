@@ -3,12 +3,10 @@ with who, what, whose, which object, from where; and nobody can alter it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from quietlegs.web.accounts.models import User
@@ -20,15 +18,6 @@ from tests.web.webtools import RLS_ANSWERS, login
 pytestmark = pytest.mark.django_db
 
 IP = "192.0.2.7"
-
-
-@pytest.fixture(autouse=True)
-def web_settings(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    try:
-        reverse(settings.LOGIN_URL)
-    except NoReverseMatch:
-        settings.LOGIN_URL = "/accounts/login/"
 
 
 def test_every_patient_page_view_writes_one_entry(patient: User, clinician: User) -> None:

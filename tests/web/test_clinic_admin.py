@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from quietlegs.web.accounts.models import User
@@ -25,13 +25,8 @@ NEW_PASSWORD = "a-long-and-unusual-passphrase-7"
 
 @pytest.fixture(autouse=True)
 def web_settings(settings: Any) -> None:
-    """Fast password hashing; the login URL even before the accounts app has its views."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """E-mails go to django.core.mail.outbox."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    try:
-        reverse(settings.LOGIN_URL)
-    except NoReverseMatch:
-        settings.LOGIN_URL = "/accounts/login/"
 
 
 def invite(client: Client, email: str = "new@example.org", role: str = "clinician") -> Any:

@@ -20,12 +20,6 @@ from tests.web.webtools import RLS_ANSWERS, login
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """Hashing with the production hasher costs a third of a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def posted(question_id: str, value: Any) -> dict[str, Any]:
     """The POST data for an answer in its JSON form."""
     if isinstance(value, bool):

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.db.models import Model
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from quietlegs.web.accounts.models import User
@@ -29,13 +28,8 @@ OK, NOT_FOUND, LOGIN = "ok", "404", "login"
 
 @pytest.fixture(autouse=True)
 def web_settings(settings: Any) -> None:
-    """Fast password hashing; the login URL even before the accounts app has its views."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """E-mails go to django.core.mail.outbox."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    try:
-        reverse(settings.LOGIN_URL)
-    except NoReverseMatch:
-        settings.LOGIN_URL = "/accounts/login/"
 
 
 @dataclass

@@ -19,12 +19,6 @@ from tests.web.webtools import RLS_ANSWERS, login
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings: Any) -> None:
-    """Hashing with the production hasher costs a third of a second per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 SECONDARY_RLS = dict(RLS_ANSWERS, known_conditions=["iron_deficiency"])
 CRAMPS = dict(
     RLS_ANSWERS,

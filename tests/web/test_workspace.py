@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from quietlegs import AnswerError
@@ -53,16 +53,6 @@ def treatment_ids(assessment: Assessment) -> list[str]:
 def field_errors(response: Any, form: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = response.context[form].errors
     return {k: list(v) for k, v in errors.items()}
-
-
-@pytest.fixture(autouse=True)
-def web_settings(settings: Any) -> None:
-    """Fast password hashing; the login URL even before the accounts app has its views."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    try:
-        reverse(settings.LOGIN_URL)
-    except NoReverseMatch:
-        settings.LOGIN_URL = "/accounts/login/"
 
 
 # --- the patient list ---------------------------------------------------------------------
