@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "quietlegs.web.clinics",
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
