@@ -44,7 +44,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.user})"
 
     @classmethod
-    def issue(cls, user: object, name: str = "token") -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str = "token") -> tuple[ApiToken, str]:
         """Create a token; return it and the secret (shown once)."""
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         return cls.objects.create(user=user, name=name, token_hash=hash_token(secret)), secret
