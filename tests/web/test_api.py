@@ -647,6 +647,17 @@ def test_authenticated_callers_are_rate_limited_by_account(
     assert client.get(f"{API}/questions").status_code == 200  # anonymous: its own budget
 
 
+@override_settings(API_ANON_RATE="", API_USER_RATE="")
+def test_an_empty_rate_means_no_limit(patient: User) -> None:
+    _, secret = ApiToken.issue(patient)
+    client = Client()
+    for _ in range(150):  # more than the default 120 per minute
+        assert client.get(f"{API}/questions", {"audience": "measurement"}).status_code == 200
+    for _ in range(5):
+        assert client.get(f"{API}/me/assessments", headers=bearer(secret)).status_code == 200
+    assert cache.get("throttle_anon_127.0.0.1") is None  # nothing counted
+
+
 # --- the token page -----------------------------------------------------------------------
 
 

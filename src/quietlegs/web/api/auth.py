@@ -12,7 +12,8 @@ Two ways to authenticate, tried in this order:
 Rate limits are django-ninja throttles whose rates are read from the settings
 (``API_ANON_RATE`` for anonymous callers by address, ``API_USER_RATE`` for
 authenticated callers by account) on every request, so a deployment or a test
-can change them without restarting.
+can change them without restarting. An empty rate means no limit (e.g. when a
+proxy in front of the app limits rates, or for a load test).
 """
 
 from __future__ import annotations
@@ -96,11 +97,13 @@ class _SettingsRateMixin:
     duration: int | None
     _state: threading.local
 
-    def _sync_rate(self) -> None:
-        rate = getattr(settings, self.setting)
+    def _sync_rate(self) -> bool:
+        """Follow the setting; return whether there is a limit at all (an empty rate: none)."""
+        rate = getattr(settings, self.setting) or None
         if rate != self.rate:
             self.rate = rate
             self.num_requests, self.duration = self.parse_rate(rate)  # type: ignore[attr-defined]
+        return rate is not None
 
     @property
     def key(self) -> str | None:
@@ -137,10 +140,11 @@ class AnonThrottle(_SettingsRateMixin, AnonRateThrottle):
 
     def __init__(self) -> None:
         self._state = threading.local()
-        super().__init__(rate=getattr(settings, self.setting))
+        super().__init__(rate=getattr(settings, self.setting) or None)
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self._sync_rate()
+        if not self._sync_rate():
+            return True
         return super().allow_request(request)
 
 
@@ -151,10 +155,11 @@ class UserThrottle(_SettingsRateMixin, AuthRateThrottle):
 
     def __init__(self) -> None:
         self._state = threading.local()
-        super().__init__(rate=getattr(settings, self.setting))
+        super().__init__(rate=getattr(settings, self.setting) or None)
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self._sync_rate()
+        if not self._sync_rate():
+            return True
         if getattr(request, "auth", None) is None:
             return True  # anonymous callers are AnonThrottle's
         return super().allow_request(request)
