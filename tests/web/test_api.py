@@ -647,6 +647,26 @@ def test_authenticated_callers_are_rate_limited_by_account(
     assert client.get(f"{API}/questions").status_code == 200  # anonymous: its own budget
 
 
+@override_settings(API_ANON_RATE="2/m")
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit() -> None:
+    client = Client()
+    for i in range(2):
+        assert client.get(f"{API}/questions", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code == 200
+    limited = client.get(f"{API}/questions", HTTP_X_FORWARDED_FOR="10.0.0.99")
+    assert limited.status_code == 429
+
+
+@override_settings(API_ANON_RATE="1/m", API_NUM_PROXIES=1)
+def test_behind_a_proxy_the_forwarded_address_counts() -> None:
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    first = proxy.get(f"{API}/questions", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+    assert first.status_code == 200
+    same = proxy.get(f"{API}/questions", HTTP_X_FORWARDED_FOR="7.7.7.7, 198.51.100.7")
+    assert same.status_code == 429  # the client-supplied first entry is not trusted
+    other = proxy.get(f"{API}/questions", HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other.status_code == 200
+
+
 @override_settings(API_ANON_RATE="", API_USER_RATE="")
 def test_an_empty_rate_means_no_limit(patient: User) -> None:
     _, secret = ApiToken.issue(patient)

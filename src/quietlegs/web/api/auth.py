@@ -13,7 +13,9 @@ Rate limits are django-ninja throttles whose rates are read from the settings
 (``API_ANON_RATE`` for anonymous callers by address, ``API_USER_RATE`` for
 authenticated callers by account) on every request, so a deployment or a test
 can change them without restarting. An empty rate means no limit (e.g. when a
-proxy in front of the app limits rates, or for a load test).
+proxy in front of the app limits rates, or for a load test). Behind reverse
+proxies, set ``API_NUM_PROXIES`` to their number so that the client's address
+is taken from ``X-Forwarded-For``; by default only ``REMOTE_ADDR`` counts.
 """
 
 from __future__ import annotations
@@ -96,6 +98,21 @@ class _SettingsRateMixin:
     num_requests: int | None
     duration: int | None
     _state: threading.local
+
+    def get_ident(self, request: HttpRequest) -> str | None:
+        """The caller's address: ``REMOTE_ADDR``, or behind ``settings.API_NUM_PROXIES``
+        trusted proxies the address the nearest of them saw in ``X-Forwarded-For``.
+
+        (django-ninja's default trusts the whole ``X-Forwarded-For`` header, which
+        any client can set to escape its limit.)
+        """
+        remote: str | None = request.META.get("REMOTE_ADDR")
+        proxies = int(getattr(settings, "API_NUM_PROXIES", 0) or 0)
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+        if proxies <= 0 or not forwarded:
+            return remote
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        return addresses[-min(proxies, len(addresses))] if addresses else remote
 
     def _sync_rate(self) -> bool:
         """Follow the setting; return whether there is a limit at all (an empty rate: none)."""
