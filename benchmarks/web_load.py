@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="per scenario")
     parser.add_argument("--seconds", type=float, default=30.0, help="at most, per scenario")
     parser.add_argument("--processes", type=int, default=2, help="waitress processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per process")
+    parser.add_argument("--threads", type=int, default=4, help="threads per process")
     parser.add_argument("--prepare-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--serve-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
