@@ -441,9 +441,9 @@ def main(argv: list[str] | None = None) -> int:
         capacity = cores / (assess.server_cpu_ms + assess.client_cpu_ms) * 1000
         print(
             f"assess costs {assess.server_cpu_ms:.2f} ms of server CPU and "
-            f"{assess.client_cpu_ms:.2f} ms of client CPU per request: at most ~{capacity:.0f} "
-            f"req/s on {cores} core(s), so {args.clients} clients that never pause wait at "
-            f"least ~{args.clients / capacity * 1000:.0f} ms on average (Little's law)"
+            f"{assess.client_cpu_ms:.2f} ms of client CPU per request: about {capacity:.0f} "
+            f"req/s on {cores} core(s), so {args.clients} clients that never pause wait about "
+            f"{args.clients / capacity * 1000:.0f} ms on average (Little's law)"
         )
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         if load > 0.5 * cores:
