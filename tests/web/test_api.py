@@ -615,6 +615,13 @@ def test_storing_with_the_session_needs_the_csrf_token(patient: User) -> None:
     assert tokened.status_code == 201
 
 
+def test_an_expired_session_is_a_401_not_a_csrf_failure() -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = "no-such-session"
+    response = post(client, "/me/assessments", {"answers": RLS_ANSWERS})
+    assert (response.status_code, response.json()) == (401, {"detail": NOT_AUTHENTICATED})
+
+
 # --- rate limits --------------------------------------------------------------------------
 
 

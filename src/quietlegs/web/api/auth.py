@@ -69,8 +69,9 @@ class SessionCsrfAuth(SessionAuth):
 
     def _get_key(self, request: HttpRequest) -> str | None:
         key = request.COOKIES.get(self.param_name)
-        if key is None:
-            return None  # no session: a 401, not a CSRF failure
+        user = getattr(request, "user", None)
+        if key is None or user is None or not user.is_authenticated:
+            return None  # no (live) session: a 401, not a CSRF failure
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
             middleware = CsrfViewMiddleware(_reject)
             request.csrf_processing_done = False  # type: ignore[attr-defined]
