@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "quietlegs.web.clinics",
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
@@ -224,6 +225,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("QUIETLEGS_FROM_EMAIL", "quietlegs@localhost
 # API rate limits (django-ninja throttles), requests per period.
 API_ANON_RATE = os.environ.get("QUIETLEGS_API_ANON_RATE", "120/m")
 API_USER_RATE = os.environ.get("QUIETLEGS_API_USER_RATE", "600/m")
+# Trusted reverse proxies in front of the app: the API's rate limits then take the
+# client's address from X-Forwarded-For (0: REMOTE_ADDR only).
+API_NUM_PROXIES = int(os.environ.get("QUIETLEGS_API_NUM_PROXIES", "0"))
 
 LOGGING = {
     "version": 1,
