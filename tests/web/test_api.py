@@ -12,7 +12,6 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.test.client import encode_multipart
-from webtools import RLS_ANSWERS, login, make_user
 
 from quietlegs.assessment import LANGUAGES, Interview, assess
 from quietlegs.web.accounts.models import User
@@ -23,6 +22,7 @@ from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent
 from quietlegs.web.clinics.models import hash_token
 from quietlegs.web.knowledge import kb
+from tests.web.webtools import RLS_ANSWERS, login, make_user
 
 pytestmark = pytest.mark.django_db
 
