@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from quietlegs import AnswerError
@@ -267,7 +267,7 @@ def my_assessment(
     response={201: AssessmentOut, 400: ErrorOut, 413: ErrorOut, **PERSONAL},
     summary="Assess answers and keep the result in my record",
 )
-def store_assessment(request: HttpRequest, payload: StoreIn) -> tuple[int, dict[str, Any]]:
+def store_assessment(request: HttpRequest, payload: StoreIn) -> Status[dict[str, Any]]:
     """Assess the answers and store the assessment (source ``api``) in the caller's record.
     Invalid answers give a 422 and store nothing."""
     user = _patient(request)
@@ -281,7 +281,9 @@ def store_assessment(request: HttpRequest, payload: StoreIn) -> tuple[int, dict[
             source=Assessment.Source.API,
         )
         record(request, AuditEvent.Action.CREATE, patient=user, obj=assessment)
-    return 201, _assessment_data(assessment, payload.lang or current_language(), report=True)
+    return Status(
+        201, _assessment_data(assessment, payload.lang or current_language(), report=True)
+    )
 
 
 api.add_router("/me", me)
