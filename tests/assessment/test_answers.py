@@ -35,6 +35,7 @@ def test_normalises_each_type(toy_kb: KnowledgeBase) -> None:
         ({"score": True}, r"score: must be a number; got True"),
         ({"score": "7"}, r"score: must be a number; got '7'"),
         ({"lab": float("nan")}, r"lab: must be a finite number"),
+        ({"lab": 10**400}, r"lab: must be a finite number; got 1000000000"),
         ({"onset": "25:00"}, r"onset: a time of day must be 'HH:MM'"),
     ],
 )

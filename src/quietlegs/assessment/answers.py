@@ -73,8 +73,12 @@ def normalize_answer(question: Question, value: Any) -> AnswerValue:
             raise ValueError(f"{qid}: number question without a range")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{qid}: must be a number; got {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{qid}: must be a finite number; got {value!r}")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
+            raise ValueError(f"{qid}: must be a finite number; got {str(value)[:20]}…")
         if rng.integer and value != int(value):
             raise ValueError(f"{qid}: must be a whole number; got {value!r}")
         if not rng.min <= value <= rng.max:

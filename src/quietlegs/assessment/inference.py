@@ -21,6 +21,7 @@ Everything here is deterministic and free of I/O.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ class Evaluation:
             tuple(self.secondary_causes),
         )
 
-    @property
+    @functools.cached_property
     def listed(self) -> list[ConditionResult]:
         """Conditions at least ``possible``, ranked."""
         return [r for r in self.conditions if r.rank >= 1]
