@@ -138,7 +138,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "quietlegs.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            # WAL lets readers work while one writer commits; IMMEDIATE takes the write
+            # lock at the start of a transaction, so concurrent writers queue instead
+            # of failing with "database is locked" when they upgrade a read lock.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

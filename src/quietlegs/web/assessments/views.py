@@ -10,12 +10,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quietlegs import __version__
 from quietlegs.assessment import normalize_answers
 from quietlegs.assessment.answers import format_answer, normalize_answer
 from quietlegs.web.assessments.forms import QuestionForm, initial_value, unit_of
@@ -269,11 +274,32 @@ def _report_page_context(request: HttpRequest, assessment: Assessment) -> dict[s
     }
 
 
+#: How long a rendered report body stays cached (a stored report never changes).
+REPORT_BODY_CACHE_S = 3600
+
+
+def _report_body(context: dict[str, Any]) -> str:
+    """The rendered report body, cached: a stored report is immutable.
+
+    The key holds everything the fragment depends on: the assessment, the language,
+    the emergency number shown and the quietlegs version (templates change with it).
+    """
+    assessment: Assessment = context["assessment"]
+    key = f"report-body:{__version__}:{assessment.pk}:{get_language()}:{context['number']}"
+    body: str | None = cache.get(key)
+    if body is None:
+        body = render_to_string("assessments/_report_body.html", context)
+        cache.set(key, body, REPORT_BODY_CACHE_S)
+    return body
+
+
 @require_GET
 def report(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The report page: urgency first, then everything the core found and why."""
     assessment = _visible_assessment(request, pk)
-    return render(request, "assessments/report.html", _report_page_context(request, assessment))
+    context = _report_page_context(request, assessment)
+    context["report_body"] = mark_safe(_report_body(context))
+    return render(request, "assessments/report.html", context)
 
 
 @require_GET
