@@ -10,7 +10,7 @@ TEST_DATA_DIR ?= $(CURDIR)/.quietlegs/test
 POSTGRES_URL  ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres bench kb-check \
-        browser-deps clean
+        browser-deps clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +62,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules .quietlegs/test
+
+## The Russian UI translation: extract every UI string of the web app (Python, templates,
+## e-mail .txt templates) into locale/ru/LC_MESSAGES/django.po, then compile django.mo
+## (both committed). Clinical texts come from the knowledge base, not from these files.
+WEB_DIR := src/quietlegs/web
+messages: $(STAMP)
+	cd $(WEB_DIR) && PYTHONPATH=$(CURDIR)/src QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) \
+		$(abspath $(BIN))/python -m quietlegs.web makemessages -l ru --no-obsolete \
+		--add-location file -e html,txt,py
+	cd $(WEB_DIR) && PYTHONPATH=$(CURDIR)/src QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) \
+		$(abspath $(BIN))/python -m quietlegs.web compilemessages -l ru

@@ -59,7 +59,7 @@ def _text_field(model: type[ExamFinding] | type[ClinicalNote], rows: int) -> for
     """A required text field with the model field's label and maximum length."""
     field = model._meta.get_field("text")
     return forms.CharField(
-        label=capfirst(str(field.verbose_name)),
+        label=capfirst(field.verbose_name),  # lazy: translated when the form renders
         max_length=field.max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
