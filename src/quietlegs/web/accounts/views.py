@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from quietlegs.web.accounts.compare import compare_reports
@@ -76,9 +77,12 @@ def _saved_message(request: HttpRequest, count: int) -> None:
     if count:
         messages.success(
             request,
-            _("Your report was saved to your account.")
-            if count == 1
-            else _("Your %(count)d reports were saved to your account.") % {"count": count},
+            ngettext(
+                "Your report was saved to your account.",
+                "Your %(count)d reports were saved to your account.",
+                count,
+            )
+            % {"count": count},
         )
 
 
