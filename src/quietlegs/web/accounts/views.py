@@ -78,8 +78,8 @@ def _saved_message(request: HttpRequest, count: int) -> None:
         messages.success(
             request,
             ngettext(
-                "Your report was saved to your account.",
-                "Your %(count)d reports were saved to your account.",
+                "%(count)d report was saved to your account.",
+                "%(count)d reports were saved to your account.",
                 count,
             )
             % {"count": count},
