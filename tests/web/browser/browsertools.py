@@ -44,18 +44,28 @@ def check_fits_width(page: Page) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, max_height: int = 3000) -> None:
     """Save a full-page screenshot when ``QUIETLEGS_SCREENSHOTS`` names a folder.
 
-    One image pixel per CSS pixel, so a phone-width page stays a small file.
+    One image pixel per CSS pixel, and a long page is cut after its first
+    ``max_height`` pixels, so that the files stay small (a phone-width image of
+    3000 pixels is about 300 KB).
     """
     folder = os.environ.get("QUIETLEGS_SCREENSHOTS")
-    if folder:
-        target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        page.screenshot(
-            path=str(target / f"{name}.png"), full_page=True, scale="css", animations="disabled"
-        )
+    if not folder:
+        return
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    width, height = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    page.screenshot(
+        path=str(target / f"{name}.png"),
+        full_page=True,
+        scale="css",
+        animations="disabled",
+        clip={"x": 0, "y": 0, "width": width, "height": min(height, max_height)},
+    )
 
 
 def ui(text: str, lang: str = "en") -> str:

@@ -9,7 +9,12 @@ from pytest_django.live_server_helper import LiveServer
 
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
-from tests.web.browser.browsertools import check_accessibility, log_in, screenshot
+from tests.web.browser.browsertools import (
+    check_accessibility,
+    check_fits_width,
+    log_in,
+    screenshot,
+)
 from tests.web.webtools import RLS_ANSWERS, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +46,8 @@ def test_clinician_enters_ferritin_and_sees_the_iron_recommendation(
     assert "Re-run by a clinician with results" in latest.inner_text()
     assert "Iron tablets: ferrous sulfate" in latest.inner_text()
     check_accessibility(page)
-    screenshot(page, "clinic-patient-after-ferritin")
+    check_fits_width(page)  # the long test names in the select stay on the screen
+    screenshot(page, "clinic-patient-after-ferritin", max_height=4000)
 
     # bad input: a clear message, nothing saved
     page.get_by_label("Test").select_option("ferritin_ng_ml")

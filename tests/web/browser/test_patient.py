@@ -42,6 +42,13 @@ def test_patient_signs_up_saves_the_report_and_reopens_it_later(
     form.get_by_label("Password:", exact=True).fill(PASSWORD)
     form.get_by_label("Password again:", exact=True).fill(PASSWORD)
     assert form.get_by_label("Language:", exact=True).input_value() == "en"
+    # one field under the other: each label starts below the field before it
+    language = form.get_by_label("Language:", exact=True).bounding_box()
+    clinic_label = form.get_by_text("Your clinic (optional):", exact=True).bounding_box()
+    assert language is not None
+    assert clinic_label is not None
+    assert clinic_label["y"] >= language["y"] + language["height"]
+    check_fits_width(page)
     check_accessibility(page)
     screenshot(page, "signup")
     click_and_wait(page, "button", "Create my account")

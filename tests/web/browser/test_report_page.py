@@ -100,4 +100,4 @@ def test_desktop_layout_of_start_page_and_report(
     ]
     assert len({round(box["y"]) for box in buttons if box}) == 1  # one row of actions
     check_accessibility(page)
-    screenshot(page, "desktop-report")
+    screenshot(page, "desktop-report", max_height=1600)

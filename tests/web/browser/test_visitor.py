@@ -26,6 +26,12 @@ from tests.web.webtools import RLS_ANSWERS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REPORT_URL = re.compile(r"/assessments/[0-9a-f-]{36}/$")
+#: How many lines the text of each element matching a selector takes.
+ONE_LINE = """selector => [...document.querySelectorAll(selector)].map(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+})"""
 
 
 def test_visitor_completes_an_rls_assessment_and_reads_the_report(
@@ -85,6 +91,8 @@ def test_visitor_completes_an_rls_assessment_and_reads_the_report(
     ]
     assert [row.locator("td").nth(1).inner_text() for row in criteria.all()] == ["met"] * 5
     assert "Chronic-persistent course" in first.locator("ul").first.inner_text()
+    # on a phone each status ("Status", "met") stays on one line
+    assert page.evaluate(ONE_LINE, "table.criteria tr > :last-child") == [1] * 6
 
     tests = main.locator("section", has=page.locator("#tests-heading"))
     assert tests.locator("h2").inner_text() == "Tests to ask your doctor about"
@@ -121,7 +129,6 @@ def test_red_flag_answer_shows_the_emergency_screen_at_once(
     first = shown_question(page)
     assert first is not None
     assert first.id == "emergency_signs"
-    screenshot(page, "question-red-flags")
     answer(page, first, ["chest_pain"])
 
     assert page.url == live_server.url + "/assess/emergency/"
