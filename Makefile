@@ -62,3 +62,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules .quietlegs/test
+
+## Refresh docs/screenshots/ (the browser tests, saving a PNG of each main page); look at them.
+.PHONY: screenshots
+screenshots: $(STAMP) browser-deps
+	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) QUIETLEGS_SCREENSHOTS=docs/screenshots \
+		$(BIN)/python -m pytest -p no:cacheprovider -m browser tests/web/browser
