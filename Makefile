@@ -73,3 +73,9 @@ messages: $(STAMP)
 		--add-location file -e html,txt,py
 	cd $(WEB_DIR) && PYTHONPATH=$(CURDIR)/src QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) \
 		$(abspath $(BIN))/python -m quietlegs.web compilemessages -l ru
+
+## Refresh docs/screenshots/ (the browser tests, saving a PNG of each main page); look at them.
+.PHONY: screenshots
+screenshots: $(STAMP) browser-deps
+	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) QUIETLEGS_SCREENSHOTS=docs/screenshots \
+		$(BIN)/python -m pytest -p no:cacheprovider -m browser tests/web/browser

@@ -1,15 +1,25 @@
-"""Helpers for the browser tests: accessibility checks and screenshots."""
+"""Helpers for the browser tests: accessibility, layout, log-in, UI texts and screenshots."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
 from playwright.sync_api import Page
+from pytest_django.live_server_helper import LiveServer
+
+from quietlegs.web.accounts.models import User
 
 REPO = Path(__file__).resolve().parents[3]
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+#: Any Cyrillic letter: Russian text on a page.
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
 def check_accessibility(page: Page) -> None:
@@ -26,10 +36,56 @@ def check_accessibility(page: Page) -> None:
     assert not bad, f"accessibility violations on {page.url}:\n{details}"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save a full-page screenshot when ``QUIETLEGS_SCREENSHOTS`` names a folder."""
+def check_fits_width(page: Page) -> None:
+    """Fail when the page scrolls sideways (something wider than the screen)."""
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+def screenshot(page: Page, name: str, max_height: int = 3000) -> None:
+    """Save a full-page screenshot when ``QUIETLEGS_SCREENSHOTS`` names a folder.
+
+    One image pixel per CSS pixel, and a long page is cut after its first
+    ``max_height`` pixels, so that the files stay small (a phone-width image of
+    3000 pixels is about 300 KB).
+    """
     folder = os.environ.get("QUIETLEGS_SCREENSHOTS")
-    if folder:
-        target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    if not folder:
+        return
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    width, height = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    page.screenshot(
+        path=str(target / f"{name}.png"),
+        full_page=True,
+        scale="css",
+        animations="disabled",
+        clip={"x": 0, "y": 0, "width": width, "height": min(height, max_height)},
+    )
+
+
+def ui(text: str, lang: str = "en") -> str:
+    """The UI text ``text`` as the app shows it in ``lang`` (its translation, if any)."""
+    with translation.override(lang):
+        return translation.gettext(text)
+
+
+def log_in(page: Page, live_server: LiveServer, user: User) -> None:
+    """Give the browser a session of ``user`` (no need for the login page)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": cookie.value,
+                "domain": urlparse(live_server.url).hostname or "localhost",
+                "path": "/",
+            }
+        ]
+    )

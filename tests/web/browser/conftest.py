@@ -12,11 +12,15 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the live server's database
 # work happens in its own thread, and the test's own ORM calls are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+#: A phone (the default page) and a desktop screen, in CSS pixels.
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=800)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,10 +56,25 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+def new_page(browser: Browser, viewport: ViewportSize = PHONE) -> Page:
+    """A page in a fresh browser context (no cookies): a new visitor."""
+    context = browser.new_context(viewport=viewport, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized page."""
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def desktop_page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page (1280 × 800)."""
+    page = new_page(browser, DESKTOP)
+    yield page
+    page.context.close()

@@ -3,38 +3,21 @@ admin's page is accessible."""
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
-from tests.web.browser.browsertools import check_accessibility, screenshot
+from tests.web.browser.browsertools import (
+    check_accessibility,
+    check_fits_width,
+    log_in,
+    screenshot,
+)
 from tests.web.webtools import RLS_ANSWERS, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, live_server: LiveServer, user: User) -> None:
-    """Give the browser a session of ``user`` (no need for the login page)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": cookie.value,
-                "domain": urlparse(live_server.url).hostname or "localhost",
-                "path": "/",
-            }
-        ]
-    )
 
 
 def test_clinician_enters_ferritin_and_sees_the_iron_recommendation(
@@ -63,7 +46,8 @@ def test_clinician_enters_ferritin_and_sees_the_iron_recommendation(
     assert "Re-run by a clinician with results" in latest.inner_text()
     assert "Iron tablets: ferrous sulfate" in latest.inner_text()
     check_accessibility(page)
-    screenshot(page, "clinic-patient-after-ferritin")
+    check_fits_width(page)  # the long test names in the select stay on the screen
+    screenshot(page, "clinic-patient-after-ferritin", max_height=4000)
 
     # bad input: a clear message, nothing saved
     page.get_by_label("Test").select_option("ferritin_ng_ml")
