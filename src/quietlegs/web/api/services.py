@@ -8,19 +8,12 @@ them in a language and shapes them as JSON.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from functools import lru_cache
 from typing import Any
 
 from quietlegs import AnswerError
-from quietlegs.assessment import Interview, build_report, evaluate, normalize_answers
+from quietlegs.assessment import build_report, evaluate, normalize_answers
 from quietlegs.knowledge.schema import Question
-from quietlegs.web.knowledge import kb
-
-
-@lru_cache(maxsize=1)
-def interview() -> Interview:
-    """The patient interview (built once per process: building it probes every rule)."""
-    return Interview(kb(), audience=("patient",))
+from quietlegs.web.knowledge import interview, kb
 
 
 def question_data(question: Question, lang: str) -> dict[str, Any]:

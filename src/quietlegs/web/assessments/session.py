@@ -17,14 +17,14 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from quietlegs._errors import AnswerError
-from quietlegs.assessment import Interview, evaluate, normalize_answers
+from quietlegs.assessment import evaluate, normalize_answers
 from quietlegs.assessment.answers import normalize_answer
 from quietlegs.knowledge import KnowledgeBase
 from quietlegs.knowledge.predicates import AnswerValue
 from quietlegs.knowledge.schema import Question
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
-from quietlegs.web.knowledge import kb
+from quietlegs.web.knowledge import interview, kb
 
 #: Session key of the interview in progress.
 INTERVIEW_KEY = "interview"
@@ -32,19 +32,6 @@ INTERVIEW_KEY = "interview"
 ANONYMOUS_KEY = "anonymous_assessments"
 #: Sections whose questions may not be skipped (the red-flag screen).
 UNSKIPPABLE_SECTIONS: frozenset[str] = frozenset({"red_flags"})
-
-_interviews: dict[int, Interview] = {}
-
-
-def interview() -> Interview:
-    """Return the patient interview over the shipped knowledge base (built once)."""
-    knowledge = kb()
-    found = _interviews.get(id(knowledge))
-    if found is None or found.kb is not knowledge:
-        found = Interview(knowledge)
-        _interviews.clear()
-        _interviews[id(knowledge)] = found
-    return found
 
 
 def patient_sections(knowledge: KnowledgeBase) -> list[str]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quietlegs import __version__
 from quietlegs.assessment import normalize_answers
 from quietlegs.assessment.answers import format_answer, normalize_answer
+from quietlegs.knowledge import KnowledgeBase
 from quietlegs.web.assessments.forms import QuestionForm, initial_value, unit_of
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.assessments.pdf import report_pdf_response
@@ -166,7 +167,7 @@ def question(request: HttpRequest, question_id: str) -> HttpResponse:
             for problem in problems:
                 form.add_error("answer", problem)
     sections = patient_sections(knowledge)
-    position = sections.index(asked.section) + 1 if asked.section in sections else 1
+    position = _progress_position(knowledge, sections, state.asked, question_id)
     section_name = knowledge.meta.section_names.get(asked.section)
     previous = state.previous(question_id)
     context = {
@@ -185,6 +186,23 @@ def question(request: HttpRequest, question_id: str) -> HttpResponse:
         "skip_error": skip_error,
     }
     return render(request, "assessments/question.html", context)
+
+
+def _progress_position(
+    knowledge: KnowledgeBase, sections: list[str], asked: list[str], question_id: str
+) -> int:
+    """The part (1-based) reached: the furthest section of this and earlier questions.
+
+    A warning-sign follow-up asked late keeps the part reached so far, so the
+    progress bar never goes backwards.
+    """
+    upto = asked[: asked.index(question_id) + 1] if question_id in asked else [*asked, question_id]
+    ranks = [
+        sections.index(knowledge.questions[q].section) + 1
+        for q in upto
+        if q in knowledge.questions and knowledge.questions[q].section in sections
+    ]
+    return max(ranks, default=1)
 
 
 # -- emergency screen ----------------------------------------------------------------
