@@ -74,7 +74,9 @@ def _patient(request: HttpRequest) -> User:
 
 
 def _saved_message(request: HttpRequest, count: int) -> None:
-    if count:
+    if count == 1:
+        messages.success(request, _("Your report was saved to your account."))
+    elif count > 1:
         messages.success(
             request,
             ngettext(
