@@ -59,6 +59,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 bench: $(STAMP)
 	$(BIN)/python benchmarks/vignettes.py
 	$(BIN)/python benchmarks/assess_speed.py
+	$(BIN)/python benchmarks/web_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules .quietlegs/test
