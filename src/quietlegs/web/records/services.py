@@ -391,6 +391,22 @@ def add_lab_result(
     return LabOutcome(result=result, assessment=assessment)
 
 
+def _add_text_entry(
+    request: HttpRequest | None,
+    patient: User,
+    clinician: User,
+    entry: ExamFinding | ClinicalNote,
+) -> None:
+    """Validate and store a finding or a note with its audit entry, in one transaction."""
+    if not clinician.is_clinician or not clinician.can_access_patient(patient):
+        raise PermissionError("this person may not change this patient's record")
+    entry.text = _check_text(entry.text, type(entry), "text")
+    entry.full_clean()
+    with transaction.atomic():
+        entry.save()
+        record(request, AuditEvent.Action.CREATE, patient=patient, obj=entry, actor=clinician)
+
+
 def add_exam_finding(
     request: HttpRequest | None, patient: User, clinician: User, *, text: str
 ) -> ExamFinding:
@@ -403,15 +419,8 @@ def add_exam_finding(
     PermissionError
         If ``clinician`` may not change ``patient``'s record.
     """
-    if not clinician.is_clinician or not clinician.can_access_patient(patient):
-        raise PermissionError("this person may not change this patient's record")
-    finding = ExamFinding(
-        patient=patient, recorded_by=clinician, text=_check_text(text, ExamFinding, "text")
-    )
-    finding.full_clean()
-    with transaction.atomic():
-        finding.save()
-        record(request, AuditEvent.Action.CREATE, patient=patient, obj=finding, actor=clinician)
+    finding = ExamFinding(patient=patient, recorded_by=clinician, text=text)
+    _add_text_entry(request, patient, clinician, finding)
     return finding
 
 
@@ -427,13 +436,6 @@ def add_note(
     PermissionError
         If ``clinician`` may not change ``patient``'s record.
     """
-    if not clinician.is_clinician or not clinician.can_access_patient(patient):
-        raise PermissionError("this person may not change this patient's record")
-    note = ClinicalNote(
-        patient=patient, author=clinician, text=_check_text(text, ClinicalNote, "text")
-    )
-    note.full_clean()
-    with transaction.atomic():
-        note.save()
-        record(request, AuditEvent.Action.CREATE, patient=patient, obj=note, actor=clinician)
+    note = ClinicalNote(patient=patient, author=clinician, text=text)
+    _add_text_entry(request, patient, clinician, note)
     return note

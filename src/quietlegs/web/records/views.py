@@ -171,41 +171,60 @@ def add_lab_result(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _render_patient(request, patient, lab_form=form, status=400)
 
 
-@require_POST
-@clinician_required
-def add_exam_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Record an examination finding."""
+def _add_text(
+    request: HttpRequest,
+    patient_id: int,
+    form_class: type[ExamFindingForm] | type[ClinicalNoteForm],
+    store: Callable[..., object],
+    saved_message: str,
+    anchor: str,
+) -> HttpResponse:
+    """Validate a finding or note form, store it through ``store``, and go back to the page."""
     clinician = _clinician(request)
     patient = services.get_patient(clinician, patient_id)
-    form = ExamFindingForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.add_exam_finding(request, patient, clinician, text=form.cleaned_data["text"])
+            store(request, patient, clinician, text=form.cleaned_data["text"])
         except PermissionError as exc:
             raise Http404("No such patient.") from exc
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The examination finding was saved."))
-            return redirect(_patient_url(patient, "findings"))
-    return _render_patient(request, patient, finding_form=form, status=400)
+            messages.success(request, saved_message)
+            return redirect(_patient_url(patient, anchor))
+    return _render_patient(
+        request,
+        patient,
+        status=400,
+        finding_form=form if isinstance(form, ExamFindingForm) else None,
+        note_form=form if isinstance(form, ClinicalNoteForm) else None,
+    )
+
+
+@require_POST
+@clinician_required
+def add_exam_finding(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Record an examination finding."""
+    return _add_text(
+        request,
+        patient_id,
+        ExamFindingForm,
+        services.add_exam_finding,
+        _("The examination finding was saved."),
+        "findings",
+    )
 
 
 @require_POST
 @clinician_required
 def add_note(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Record a clinical note."""
-    clinician = _clinician(request)
-    patient = services.get_patient(clinician, patient_id)
-    form = ClinicalNoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_note(request, patient, clinician, text=form.cleaned_data["text"])
-        except PermissionError as exc:
-            raise Http404("No such patient.") from exc
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The note was saved."))
-            return redirect(_patient_url(patient, "notes"))
-    return _render_patient(request, patient, note_form=form, status=400)
+    return _add_text(
+        request,
+        patient_id,
+        ClinicalNoteForm,
+        services.add_note,
+        _("The note was saved."),
+        "notes",
+    )
