@@ -584,10 +584,17 @@ def _resample(x: FloatArray, from_hz: float, to_hz: float) -> FloatArray:
 
 
 def _physical_range(x: FloatArray, scale: float) -> tuple[float, float]:
-    top = float(np.max(np.abs(x))) * scale * 1.05 if x.size else 1.0
-    step = 10 ** math.floor(math.log10(top)) if top > 0 else 1.0
-    top = math.ceil(top / step) * step if top > 0 else 1.0
-    return (-top, top)
+    """Symmetric range just above the largest |value| in µV, one significant digit,
+    converted with ``scale`` (so that it fits the 8-character EDF field)."""
+    top = float(np.max(np.abs(x))) * 1.05 if x.size else 1.0
+    if top <= 0:
+        top = 1.0
+    step = 10 ** math.floor(math.log10(top))
+    top = math.ceil(top / step) * step
+    scaled = float(f"{top * scale:.0e}")
+    if "e" in str(scaled):  # below 1e-4: EDF's 8 characters need positional notation
+        scaled = float(f"{math.ceil(scaled / 1e-4) * 1e-4:.4f}")
+    return (-scaled, scaled)
 
 
 UNIT_SCALE = {"uV": 1.0, "µV": 1.0, "mV": 1e-3, "V": 1e-6}

@@ -587,7 +587,14 @@ def _scaling(header: _Header, signal: _SignalHeader, notes: list[str]) -> tuple[
         )
         factor = 1.0
     gain = (pmax - pmin) / (dmax - dmin)
-    return gain * factor, (pmin - dmin * gain) * factor
+    scaled_gain, scaled_offset = gain * factor, (pmin - dmin * gain) * factor
+    if not (math.isfinite(scaled_gain) and math.isfinite(scaled_offset)) or scaled_gain == 0:
+        raise _fail(
+            path,
+            f"channel {name!r}: its scaling (physical {pmin:g} to {pmax:g}, digital {dmin:g} to "
+            f"{dmax:g}) is not finite: its samples cannot be scaled to a voltage",
+        )
+    return scaled_gain, scaled_offset
 
 
 # --------------------------------------------------------------------------- data
