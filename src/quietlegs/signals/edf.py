@@ -450,7 +450,7 @@ def _start_datetime(header: _Header) -> datetime.datetime | None:
                 date = datetime.date(
                     int(parts[2]), months.index(parts[1].upper()) + 1, int(parts[0])
                 )
-            except ValueError:
+            except (ValueError, OverflowError):
                 date = None
     pattern = r"\s*(\d{1,2})\s*[.:'\-/ ]\s*(\d{1,2})\s*[.:'\-/ ]\s*(\d{1,2})\s*"
     if date is None:
@@ -461,7 +461,7 @@ def _start_datetime(header: _Header) -> datetime.datetime | None:
         year += 1900 if year >= 85 else 2000  # EDF spec: 85-99 are 1985-1999
         try:
             date = datetime.date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     match = re.fullmatch(pattern, header.starttime)
     if match is None:
@@ -469,7 +469,7 @@ def _start_datetime(header: _Header) -> datetime.datetime | None:
     hour, minute, second = (int(g) for g in match.groups())
     try:
         return datetime.datetime.combine(date, datetime.time(hour, minute, second))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -848,7 +848,10 @@ def read_leg_recording(
     )
     start = _start_datetime(header)
     if start is not None and subsecond:
-        start += datetime.timedelta(seconds=subsecond)
+        try:
+            start += datetime.timedelta(seconds=subsecond)
+        except OverflowError:
+            start = None
     for note in notes:
         logger.warning("%s: %s", path_str, note)
         warnings.warn(f"{path_str}: {note}", SignalWarning, stacklevel=2)

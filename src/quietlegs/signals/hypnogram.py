@@ -148,6 +148,8 @@ def _normalise(text: str) -> str:
 
 def _stage_from_annotation(text: str) -> str | None:
     """The stage an annotation text names, or ``None`` if it is not a stage."""
+    if _normalise(text) == "movement|6":  # NSRR's movement-time stage ("Movement|6")
+        return UNKNOWN_STAGE
     for part in text.split("|"):
         norm = _normalise(part)
         if not norm:
@@ -166,13 +168,13 @@ def _stage_from_annotation(text: str) -> str | None:
 
 def _stage_from_token(token: str) -> tuple[str | None, int | None]:
     """The stage of one epoch-file token, and its numeric code if it was one."""
-    norm = _normalise(token)
-    if _NUMBER_RE.fullmatch(norm):
-        code = int(float(norm))
+    stripped = token.strip().strip("\"'").strip()
+    if _NUMBER_RE.fullmatch(stripped):
+        code = int(float(stripped))
         if code < 0:
             return UNKNOWN_STAGE, code
         return _CODES.get(code), code
-    stage = _WORDS.get(norm)
+    stage = _WORDS.get(_normalise(token))
     if stage is None:
         stage = _stage_from_annotation(token)
     return stage, None
@@ -413,6 +415,11 @@ def hypnogram_from_annotations(
     for annotation in annotations:
         stage = _stage_from_annotation(annotation.text)
         if stage is not None:
+            if not (math.isfinite(annotation.onset_s) and math.isfinite(annotation.duration_s)):
+                raise SignalError(
+                    f"stage annotation {annotation.text!r} has onset {annotation.onset_s} s and "
+                    f"duration {annotation.duration_s} s; both must be finite"
+                )
             spans.append((annotation.onset_s, max(annotation.duration_s, 0.0), stage))
     if not spans:
         return None
@@ -449,9 +456,10 @@ def _read_csv(
     lines: list[tuple[int, str]], delimiter: str, source: str, duration_s: float | None
 ) -> Hypnogram:
     header_no, header_line = lines[0]
-    found = [_column_name(c) for c in next(csv.reader([header_line], delimiter=delimiter))]
+    raw_names = next(csv.reader([header_line], delimiter=delimiter))
+    found = [c.strip().strip("\"'") for c in raw_names]
     kinds: list[str] = []
-    for name in found:
+    for name in map(_column_name, raw_names):
         if name in _ONSET_NAMES:
             kinds.append("onset")
         elif name in _DURATION_NAMES:
@@ -468,6 +476,7 @@ def _read_csv(
         )
     col = {kind: kinds.index(kind) for kind in set(kinds)}
     spans: list[tuple[float, float, str]] = []
+    codes: set[int] = set()
     for number, line in lines[1:]:
         where = f"{source}:{number}"
         row = next(csv.reader([line], delimiter=delimiter))
@@ -479,7 +488,9 @@ def _read_csv(
         duration = (
             _parse_number(row[col["duration"]], "duration", where) if "duration" in col else 0.0
         )
-        stage, _ = _stage_from_token(row[col["stage"]])
+        stage, code = _stage_from_token(row[col["stage"]])
+        if code is not None:
+            codes.add(code)
         if stage is None:
             raise SignalError(
                 f"{where}: {row[col['stage']].strip()!r} is not a sleep stage "
@@ -488,7 +499,19 @@ def _read_csv(
         spans.append((onset, duration, stage))
     if not spans:
         raise SignalError(f"{source}: the CSV has a header but no stages")
+    _warn_if_4_may_be_rem(codes, [s[2] for s in spans], source)
     return _from_spans(spans, duration_s, source)
+
+
+def _warn_if_4_may_be_rem(codes: set[int], stages: Sequence[str], source: str) -> None:
+    if 4 in codes and 5 not in codes and "R" not in stages:
+        message = (
+            f"{source}: the numeric stages reach 4 but never 5 and there is no R: 4 was read as "
+            "N3 (R&K stage 4, codes 0=W 1=N1 2=N2 3=N3 4=N3 5=R). If this file codes REM as 4 "
+            "(0-4 coding), convert it to letters (W, N1, N2, N3, R)"
+        )
+        logger.warning("%s", message)
+        warnings.warn(message, SignalWarning, stacklevel=4)
 
 
 def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | None) -> Hypnogram:
@@ -514,14 +537,7 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
         stages.append(stage)
         if code is not None:
             codes.add(code)
-    if 4 in codes and 5 not in codes and "R" not in stages:
-        message = (
-            f"{source}: the numeric stages reach 4 but never 5 and there is no R: 4 was read as "
-            "N3 (R&K stage 4, codes 0=W 1=N1 2=N2 3=N3 4=N3 5=R). If this file codes REM as 4 "
-            "(0-4 coding), convert it to letters (W, N1, N2, N3, R)"
-        )
-        logger.warning("%s", message)
-        warnings.warn(message, SignalWarning, stacklevel=3)
+    _warn_if_4_may_be_rem(codes, stages, source)
     array = np.asarray(stages, dtype="<U2")
     if duration_s is not None:
         n_recording = math.floor(duration_s / EPOCH_S + 1e-9)
