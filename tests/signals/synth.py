@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -205,13 +205,27 @@ def _unit_noise(rng: np.random.Generator, n: int, sos: FloatArray) -> FloatArray
     return noise / rms if rms > 0 else noise
 
 
+def _slow(
+    t_s: FloatArray, coarse_hz: float, wave: Callable[[FloatArray], FloatArray]
+) -> FloatArray:
+    """A slow waveform computed on a coarse grid and interpolated (fast for long nights)."""
+    duration = float(t_s[-1]) if t_s.size else 0.0
+    grid = np.arange(0.0, duration + 2.0 / coarse_hz, 1.0 / coarse_hz)
+    out: FloatArray = np.interp(t_s, grid, wave(grid))
+    return out
+
+
 def _wander(rng: np.random.Generator, t: FloatArray, low: float, high: float) -> FloatArray:
     """Slowly varying level between low and high (periods 10-60 min)."""
     p1, p2 = rng.uniform(600.0, 3600.0, size=2)
     f1, f2 = rng.uniform(0, 2 * np.pi, size=2)
-    w = 0.5 + 0.25 * np.sin(2 * np.pi * t / p1 + f1) + 0.25 * np.sin(2 * np.pi * t / p2 + f2)
-    out: FloatArray = low + (high - low) * w
-    return out
+
+    def wave(g: FloatArray) -> FloatArray:
+        w = 0.5 + 0.25 * np.sin(2 * np.pi * g / p1 + f1) + 0.25 * np.sin(2 * np.pi * g / p2 + f2)
+        out: FloatArray = low + (high - low) * w
+        return out
+
+    return _slow(t, 1.0, wave)
 
 
 def _qrs_template(sfreq_hz: float) -> FloatArray:
@@ -242,11 +256,13 @@ def _ecg(rng: np.random.Generator, n: int, sfreq_hz: float) -> FloatArray:
         time += 60.0 / bpm
     template = _qrs_template(sfreq_hz)
     lead = round(0.15 * sfreq_hz)
-    impulses = np.zeros(n + len(template), dtype=np.float64)
-    idx = np.round(np.asarray(beats) * sfreq_hz).astype(np.int64)
-    impulses[idx] = 1.0
-    full: FloatArray = sps.oaconvolve(impulses, template)[lead : lead + n]
-    return full
+    # Beats are >= 0.75 s apart and the template is 0.6 s long: no overlap, so
+    # each complex can be added with one fancy-indexed assignment.
+    padded = np.zeros(n + 2 * len(template), dtype=np.float64)
+    starts = np.round(np.asarray(beats) * sfreq_hz).astype(np.int64) + len(template) - lead
+    padded[starts[:, None] + np.arange(len(template))[None, :]] += template[None, :]
+    out: FloatArray = padded[len(template) : len(template) + n]
+    return out
 
 
 def _burst(
@@ -519,6 +535,12 @@ def make_night(
     floor_sos = _bandpass(sfreq_hz, 10.0, 100.0)
     burst_sos = _bandpass(sfreq_hz, 20.0, 100.0)
     heart = _ecg(rng, n, sfreq_hz) if ecg else None
+    # Mains hum is common to both legs (it comes in through the same amplifier).
+    hum = (
+        mains_uv * np.sin(2 * np.pi * mains_hz * t + rng.uniform(0, 2 * np.pi))
+        if mains_hz
+        else None
+    )
     channels: dict[str, FloatArray] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     for side in ("left", "right"):
@@ -527,11 +549,19 @@ def make_night(
         x = _unit_noise(rng, n, floor_sos) * _wander(rng, t, *noise_floor_uv)
         if heart is not None:
             x += (ecg_leak_uv if side == "left" else -0.8 * ecg_leak_uv) * heart
-        if mains_hz:
-            x += mains_uv * np.sin(2 * np.pi * mains_hz * t + rng.uniform(0, 2 * np.pi))
+        if hum is not None:
+            x += hum
         if drift:
-            for freq in rng.uniform(0.02, 0.3, size=3):
-                x += drift_uv / 3 * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+            freqs = rng.uniform(0.02, 0.3, size=3)
+            phases = rng.uniform(0, 2 * np.pi, size=3)
+
+            def wave(g: FloatArray, f: FloatArray = freqs, p: FloatArray = phases) -> FloatArray:
+                out: FloatArray = (
+                    drift_uv / 3 * np.sin(2 * np.pi * f[:, None] * g + p[:, None]).sum(0)
+                )
+                return out
+
+            x += _slow(t, 10.0, wave)
         channels[side] = x
         spans[side] = []
     truth: list[TrueMovement] = []
