@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 from pathlib import Path
+from typing import Any
 
 import edfio
 import numpy as np
@@ -24,8 +25,15 @@ from tests.signals.synth import (
     write_edf,
 )
 
-QUIET = {"ecg": False, "mains_hz": None, "drift": False}
-EMPTY = {"lm_series": (), "isolated_lms": (), "too_short": (), "too_long": (), "events": ()}
+# Typed Any: they are splatted into make_night's keyword arguments of several types.
+QUIET: dict[str, Any] = {"ecg": False, "mains_hz": None, "drift": False}
+EMPTY: dict[str, Any] = {
+    "lm_series": (),
+    "isolated_lms": (),
+    "too_short": (),
+    "too_long": (),
+    "events": (),
+}
 
 
 def explicit_night(**kwargs: object) -> SynthNight:
