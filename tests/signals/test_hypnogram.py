@@ -356,6 +356,16 @@ def test_csv_bad_rows_name_the_line(tmp_path: Path, body: str, message: str) -> 
         read_hypnogram(path)
 
 
+def test_absurd_spans_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.csv", "onset,duration,stage\n0,1e300,W\n")
+    with pytest.raises(SignalError, match=r"h.csv: the stages span .* at most 40320 \(14 days\)"):
+        read_hypnogram(path)
+    with pytest.raises(SignalError, match="the stages span"):
+        hypnogram_from_annotations([ann(0.0, 30.0, "W")], 1e12)
+    with pytest.raises(SignalError, match=r"h.txt: a recording of 1e\+09 s is 33333333 epochs"):
+        read_hypnogram(write(tmp_path, "h.txt", "W\n"), duration_s=1e9)
+
+
 def test_csv_longer_than_the_recording_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "h.csv", "onset,stage\n0,W\n3600,N2\n")
     with pytest.raises(SignalError, match="a stage starts at 3600 s but the recording lasts only"):

@@ -81,6 +81,12 @@ SATURATION_WARN_FRACTION = 0.01
 #: two leg channels, whatever the size of the file.
 READ_CHUNK_BYTES = 4 * 2**20
 
+#: Largest difference between a data record's timekeeping onset and where a
+#: continuous recording puts it that is still read as continuous (writers round
+#: onsets, e.g. "+0.333" for 1/3-s records). A data-format tolerance: a gap of
+#: under a millisecond cannot change a leg-movement score.
+GAP_TOLERANCE_S = 1e-3
+
 #: Factor from a header's physical dimension (lower-cased, spaces removed) to µV.
 UNIT_TO_UV: dict[str, float] = {
     "uv": 1.0,
@@ -395,10 +401,16 @@ def _read_header(path: str) -> _Header:
 def _check_record_count(header: _Header, notes: list[str]) -> int:
     """Number of data records to read, checked against the file size."""
     path = header.path
+    record_s = header.record_duration_s
+    if record_s <= 0:
+        raise _fail(
+            path,
+            f"the header gives a data record duration of {record_s:g} s; "
+            "a recording with signals needs a positive duration",
+        )
     data_bytes = header.file_size - header.header_bytes
     complete, stray = divmod(data_bytes, header.record_bytes)
     declared = header.n_records
-    record_s = header.record_duration_s
     if declared == -1:
         notes.append(
             f"the header does not give the number of data records (-1, a recording that was "
@@ -427,12 +439,6 @@ def _check_record_count(header: _Header, notes: list[str]) -> int:
         notes.append(f"{stray} bytes after the last data record were ignored")
     if declared == 0:
         raise _fail(path, "the recording has no data records")
-    if record_s <= 0:
-        raise _fail(
-            path,
-            f"the header gives a data record duration of {record_s:g} s; "
-            "a recording with signals needs a positive duration",
-        )
     return declared
 
 
@@ -695,7 +701,7 @@ def _parse_annotations(
                 if first_onset is None:
                     first_onset = onset
                 expected = first_onset + record * record_s
-                if abs(onset - expected) > 1e-6 * max(1.0, abs(expected)):
+                if abs(onset - expected) > GAP_TOLERANCE_S + 1e-9 * abs(expected):
                     raise _fail(
                         header.path,
                         f"labelled {header.reserved or 'EDF'} (continuous) but data record "

@@ -70,6 +70,10 @@ SLEEP_STAGES = ("N1", "N2", "N3", "R")
 EPOCH_S = 30.0
 #: Kinds of :class:`ScoredEvent`.
 EVENT_KINDS = ("apnea", "hypopnea", "rera", "arousal")
+#: Longest hypnogram built (14 days of 30-s epochs): a bound against onsets or
+#: durations of absurd size, far beyond any polysomnogram.
+MAX_EPOCHS = 14 * 24 * 120
+
 #: Largest hypnogram file read (a night of 30-s epochs is a few kB).
 MAX_HYPNOGRAM_BYTES = 20 * 2**20
 
@@ -379,6 +383,11 @@ def _from_spans(
                 f"{duration_s:g} s; is it the hypnogram of this recording?"
             )
         n_epochs = max(0, math.floor((duration_s - start_s) / EPOCH_S + 1e-9))
+    if n_epochs > MAX_EPOCHS:
+        raise SignalError(
+            f"{source}: the stages span {n_epochs} epochs of {EPOCH_S:g} s "
+            f"({n_epochs * EPOCH_S / 86400:.1f} days); at most {MAX_EPOCHS} (14 days) are read"
+        )
     return Hypnogram(_fill_epochs(spans, start_s, n_epochs, EPOCH_S), EPOCH_S, start_s)
 
 
@@ -541,6 +550,11 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
     array = np.asarray(stages, dtype="<U2")
     if duration_s is not None:
         n_recording = math.floor(duration_s / EPOCH_S + 1e-9)
+        if n_recording > MAX_EPOCHS:
+            raise SignalError(
+                f"{source}: a recording of {duration_s:g} s is {n_recording} epochs of "
+                f"{EPOCH_S:g} s; at most {MAX_EPOCHS} (14 days) are read"
+            )
         if len(array) > n_recording + 1:
             raise SignalError(
                 f"{source}: {len(array)} epochs ({len(array) * EPOCH_S:g} s) but the recording "
