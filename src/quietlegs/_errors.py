@@ -45,3 +45,14 @@ class AnswerError(QuietlegsError, ValueError):
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} with the answers"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class SignalError(QuietlegsError, ValueError):
+    """A recording or a scoring file cannot be used; the message says why.
+
+    Raised by :mod:`quietlegs.signals` for files that are not what they claim
+    to be (not an EDF, truncated, a header that lies about its length, scaling
+    that would produce NaN, no leg channel, a sampling rate too low for the
+    scoring rules, an unreadable hypnogram). The message names the file and,
+    where it applies, the channel or line concerned and what was expected.
+    """
