@@ -47,6 +47,8 @@ MAINS_LINE_RATIO = 10.0
 NOTCH_Q = 30.0
 #: Number of 1-s segments, spread over the recording, used to look for a mains line.
 MAINS_PROBE_SEGMENTS = 32
+#: Length of the reflected signal that warms the filter up before the first sample, s.
+FILTER_WARMUP_S = 1.0
 #: Target rate of the envelope in Hz (blocks of round(fs / 32) samples).
 ENVELOPE_RATE_HZ = 32.0
 #: Moving average applied to the block envelope, s.
@@ -139,8 +141,12 @@ def envelope(x: F32, sfreq_hz: float) -> tuple[F32, int]:
     block = max(1, round(sfreq_hz / ENVELOPE_RATE_HZ))
     env_rate = sfreq_hz / block
     sos = band_sos(sfreq_hz, find_mains(x, sfreq_hz))
-    zi = (signal.sosfilt_zi(sos) * x[0]).astype(np.float32)
-    y, _ = signal.sosfilt(sos, x, zi=zi)
+    # Warm the filter up on an odd reflection of the first second (as filtfilt pads),
+    # so that a DC offset or mains hum causes no start-up transient.
+    n_pad = min(x.size - 1, round(FILTER_WARMUP_S * sfreq_hz))
+    pad = 2.0 * x[0] - x[n_pad:0:-1]
+    _, zi = signal.sosfilt(sos, pad, zi=(signal.sosfilt_zi(sos) * pad[0]).astype(np.float32))
+    y, _ = signal.sosfilt(sos, x, zi=np.asarray(zi, dtype=np.float32))
     y = np.asarray(y, dtype=np.float32)
     n_blocks = y.size // block
     rect = np.abs(y[: n_blocks * block], out=y[: n_blocks * block])
@@ -148,9 +154,10 @@ def envelope(x: F32, sfreq_hz: float) -> tuple[F32, int]:
     k_smooth = max(1, round(ENVELOPE_SMOOTH_S * env_rate))
     if k_smooth > 1 and env.size >= k_smooth:
         env = np.convolve(env, np.full(k_smooth, 1.0 / k_smooth, dtype=np.float32), mode="same")
-    k_open = max(1, round(ENVELOPE_OPENING_S * env_rate))
-    if k_open > 1:
-        env = ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, k_open), k_open)
+    half = max(0, round(ENVELOPE_OPENING_S * env_rate / 2))
+    if half:
+        # Grey opening with a centred window of 2 * half + 1 samples.
+        env = ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, 2 * half + 1), 2 * half + 1)
     return np.asarray(env, dtype=np.float32), block
 
 
