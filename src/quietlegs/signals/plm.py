@@ -608,7 +608,7 @@ def score_plm(
         for i in range(n)
     ]
     for note in notes:
-        logger.info("%s", note)
+        logger.debug("%s", note)
     return PLMResult(
         rules=rules,
         index_basis=basis,
