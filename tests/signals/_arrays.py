@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy import signal
 
 STAGES = ("W", "N1", "N2", "N3", "R")
 SLEEP = ("N1", "N2", "N3", "R")
@@ -87,9 +88,10 @@ def make_emg(
     duration_s, sfreq_hz : float
         Length and sampling rate.
     bursts : list of (onset_s, duration_s, rms_uv)
-        Muscle bursts: white noise of that RMS with 20-ms cosine ramps.
+        Muscle bursts: noise band-limited to the EMG band (10-100 Hz) with that RMS,
+        with 20-ms cosine ramps.
     floor_uv : float or (start, end)
-        RMS of the resting noise; a pair wanders linearly from start to end.
+        RMS of the resting noise (same band); a pair wanders linearly from start to end.
     ecg_uv : float
         Peak of QRS-like spikes (Ricker wavelet, sigma 10 ms) at ``heart_rate_bpm``.
     mains_uv, mains_hz : float
@@ -106,7 +108,8 @@ def make_emg(
         floor = np.linspace(floor_uv[0], floor_uv[1], n)
     else:
         floor = np.full(n, float(floor_uv))
-    x = rng.standard_normal(n) * floor
+    x = _band_noise(rng, n, sfreq_hz) * floor
+    burst_noise = _band_noise(rng, n, sfreq_hz)
     ramp = max(1, round(0.02 * sfreq_hz))
     for onset, dur, rms in bursts:
         a, b = round(onset * sfreq_hz), min(n, round((onset + dur) * sfreq_hz))
@@ -118,7 +121,7 @@ def make_emg(
             edge = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, r))
             shape[:r] = edge
             shape[-r:] = edge[::-1]
-        x[a:b] += rng.standard_normal(b - a) * rms * shape
+        x[a:b] += burst_noise[a:b] * rms * shape
     if ecg_uv:
         rr = 60.0 / heart_rate_bpm
         beats = np.arange(0.5, duration_s - 0.5, rr)
@@ -126,7 +129,9 @@ def make_emg(
         sigma = 0.010
         tk = np.arange(-5 * sigma, 5 * sigma, 1.0 / sfreq_hz)
         ricker = (1 - (tk / sigma) ** 2) * np.exp(-0.5 * (tk / sigma) ** 2) * ecg_uv
-        idx = np.round(beats * sfreq_hz).astype(np.int64)[:, None] + np.arange(tk.size) - tk.size // 2
+        idx = (
+            np.round(beats * sfreq_hz).astype(np.int64)[:, None] + np.arange(tk.size) - tk.size // 2
+        )
         idx = idx[(idx.min(axis=1) >= 0) & (idx.max(axis=1) < n)]
         np.add.at(x, idx, np.broadcast_to(ricker, idx.shape))
     if mains_uv:
@@ -134,6 +139,14 @@ def make_emg(
     if drift_uv:
         x += drift_uv * np.sin(2 * np.pi * 0.05 * t) + 40.0
     return x
+
+
+def _band_noise(rng: np.random.Generator, n: int, sfreq_hz: float) -> npt.NDArray[np.float64]:
+    """Unit-RMS Gaussian noise band-limited to 10-100 Hz (the EMG band)."""
+    high = min(100.0, 0.45 * sfreq_hz)
+    sos = signal.butter(4, [10.0, high], btype="bandpass", fs=sfreq_hz, output="sos")
+    noise = signal.sosfiltfilt(sos, rng.standard_normal(n))
+    return np.asarray(noise / noise.std(), dtype=np.float64)
 
 
 @dataclass

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quietlegs.signals import _rules as R
+from quietlegs.signals import _rules
 from quietlegs.signals.plm import RULES, PLMResult, score_plm
 from tests.signals._arrays import FakeEvent, hypnogram_of, lms
 
@@ -94,7 +95,7 @@ def test_wasm_short_imi_lm_breaks_and_cannot_open_a_series() -> None:
 
 def test_long_lm_breaks_a_series_in_wasm_and_is_ignored_by_aasm() -> None:
     # 3 LMs, a 12-s LM (an LM, not a candidate), 3 LMs, all 20 s apart.
-    lm_list = series(100, [20, 20]) + [(160.0, 12.0)] + series(180, [20, 20])
+    lm_list = [*series(100, [20, 20]), (160.0, 12.0), *series(180, [20, 20])]
     wasm = score(lm_list)
     assert wasm.lm_count == 7
     assert wasm.plm_count == 0
@@ -290,14 +291,14 @@ def test_plms_arousal_index_and_none_without_arousals() -> None:
 def test_periodicity_index_ferri_2006() -> None:
     imi = np.array([20, 20, 20, 5, 20, 20, 100, 20, 20, 20, 20], dtype=float)
     # runs of >= 3 IMIs in 10-90: the first 3 and the last 4 -> 7 of 11.
-    assert R.periodicity_index(imi) == pytest.approx(7 / 11)
-    assert R.periodicity_index(np.array([10.0, 90.0, 10.0])) == 1.0
-    assert R.periodicity_index(np.array([9.99, 90.0, 10.0])) == 0.0
-    assert R.periodicity_index(np.zeros(0)) == 0.0
+    assert _rules.periodicity_index(imi) == pytest.approx(7 / 11)
+    assert _rules.periodicity_index(np.array([10.0, 90.0, 10.0])) == 1.0
+    assert _rules.periodicity_index(np.array([9.99, 90.0, 10.0])) == 0.0
+    assert _rules.periodicity_index(np.zeros(0)) == 0.0
 
 
 def test_imi_histogram_bins() -> None:
-    hist = R.imi_histogram(np.array([0.0, 1.99, 2.0, 89.9, 90.0, 90.01, 300.0]))
+    hist = _rules.imi_histogram(np.array([0.0, 1.99, 2.0, 89.9, 90.0, 90.01, 300.0]))
     assert len(hist["bin_edges_s"]) == 46  # type: ignore[arg-type]
     counts = hist["counts"]
     assert isinstance(counts, list)
@@ -323,9 +324,14 @@ def test_no_hypnogram_uses_recording_hours_and_warns() -> None:
 def test_indices_exact_with_hypnogram() -> None:
     hyp = hypnogram_of(("W", 1800), ("N2", 5400))
     # 20 PLMs in N2 (2 series of 10) and 1 isolated LM in wake.
-    lm_list = [(60.0, 1.0)] + series(2000, [20] * 9) + series(4000, [30] * 9)
+    lm_list = [(60.0, 1.0), *series(2000, [20] * 9), *series(4000, [30] * 9)]
     result = score_plm(lms(*lm_list, sfreq_hz=FS), lms(sfreq_hz=FS), FS, 7200.0, hypnogram=hyp)
-    assert (result.lm_count, result.plm_count, result.plms_count, result.plmw_count) == (21, 20, 20, 0)
+    assert (result.lm_count, result.plm_count, result.plms_count, result.plmw_count) == (
+        21,
+        20,
+        20,
+        0,
+    )
     assert result.plms_index == pytest.approx(20 / 1.5)
     assert result.plmw_index == 0.0
     assert result.lm_index == pytest.approx(21 / 2)
@@ -359,7 +365,14 @@ def test_finding_states_the_icsd3_threshold(n_plm: int, age: float | None, phras
 def test_to_dict_is_json_ready_with_the_issue_keys() -> None:
     result = score(series(100, [20] * 4), [(100.2, 1.0)])
     data = json.loads(json.dumps(result.to_dict()))
-    for key in ("lm_count", "plm_count", "plms_index", "plmw_index", "periodicity_index", "index_basis"):
+    for key in (
+        "lm_count",
+        "plm_count",
+        "plms_index",
+        "plmw_index",
+        "periodicity_index",
+        "index_basis",
+    ):
         assert key in data
     first = data["events"][0]
     assert {"onset_s", "duration_s", "side", "periodic", "stage"} <= set(first)
@@ -377,7 +390,9 @@ def test_bad_arguments_are_refused() -> None:
         score_plm(None, None, FS, HOUR)
     with pytest.raises(ValueError, match=r"left_lms must have shape \(n, 2\).*got shape \(3,\)"):
         score_plm(np.array([1, 2, 3]), None, FS, HOUR)
-    with pytest.raises(TypeError, match=r"right_lms must hold integer sample indices; got dtype float64"):
+    with pytest.raises(
+        TypeError, match=r"right_lms must hold integer sample indices; got dtype float64"
+    ):
         score_plm(good, np.array([[1.0, 2.0]]), FS, HOUR)
     with pytest.raises(ValueError, match=r"left_lms row 0 is \[5, 3\)"):
         score_plm(np.array([[5, 3]]), None, FS, HOUR)
@@ -387,7 +402,9 @@ def test_bad_arguments_are_refused() -> None:
         score_plm(good, None, FS, 0)
     with pytest.raises(ValueError, match=r"sfreq_hz must be a positive number of Hz; got nan"):
         score_plm(good, None, float("nan"), HOUR)
-    with pytest.raises(ValueError, match=r"age_years must be between 0 and 130 years; got -1 years"):
+    with pytest.raises(
+        ValueError, match=r"age_years must be between 0 and 130 years; got -1 years"
+    ):
         score_plm(good, None, FS, HOUR, age_years=-1)
     with pytest.raises(TypeError, match=r"sfreq_hz must be int or float; got str"):
         score_plm(good, None, "256", HOUR)  # type: ignore[arg-type]
@@ -411,14 +428,16 @@ lm_lists = st.lists(
 def test_scoring_invariants(
     left: list[tuple[int, int]], right: list[tuple[int, int]], rules: str, use_hyp: bool
 ) -> None:
-    to_arr = lambda pairs: np.array([(a, a + d) for a, d in pairs], dtype=np.int64).reshape(-1, 2)  # noqa: E731
+    def to_arr(pairs: list[tuple[int, int]]) -> npt.NDArray[np.int64]:
+        return np.array([(a, a + d) for a, d in pairs], dtype=np.int64).reshape(-1, 2)
+
     hyp = hypnogram_of(("W", 600), ("N2", 1800), ("W", 300), ("R", 900)) if use_hyp else None
     result = score_plm(to_arr(left), to_arr(right), FS, HOUR, hypnogram=hyp, rules=rules)
     events = result.events
     assert result.lm_count == len(events)
     assert result.plm_count == sum(e.periodic for e in events)
     assert result.plms_count + result.plmw_count <= result.plm_count
-    assert all(e.duration_s >= R.LM_MIN_DURATION_S - 1e-9 for e in events)
+    assert all(e.duration_s >= _rules.LM_MIN_DURATION_S - 1e-9 for e in events)
     onsets = [e.onset_s for e in events]
     assert onsets == sorted(onsets)
     assert 0.0 <= result.periodicity_index <= 1.0
@@ -426,5 +445,5 @@ def test_scoring_invariants(
     if hyp is None or rules == "wasm2016":
         flags = [e.periodic for e in events]
         runs = [len(r) for r in "".join("1" if f else "0" for f in flags).split("0") if r]
-        assert all(r >= R.PLM_MIN_SERIES_LENGTH for r in runs)
+        assert all(r >= _rules.PLM_MIN_SERIES_LENGTH for r in runs)
     json.dumps(result.to_dict())

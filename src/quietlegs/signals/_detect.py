@@ -174,7 +174,9 @@ def baseline(env: F32, env_rate_hz: float) -> F32:
     levels = []
     if n_full:
         levels.append(
-            np.percentile(sub[: n_full * per_block].reshape(n_full, per_block), BASELINE_PERCENTILE, axis=1)
+            np.percentile(
+                sub[: n_full * per_block].reshape(n_full, per_block), BASELINE_PERCENTILE, axis=1
+            )
         )
     if sub.size > n_full * per_block:
         levels.append(np.atleast_1d(np.percentile(sub[n_full * per_block :], BASELINE_PERCENTILE)))

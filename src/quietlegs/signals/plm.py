@@ -25,8 +25,7 @@ import numpy.typing as npt
 from quietlegs import _errors
 from quietlegs._errors import QuietlegsError
 from quietlegs._validation import check_option, check_range, check_type
-from quietlegs.signals import _detect
-from quietlegs.signals import _rules as R
+from quietlegs.signals import _detect, _rules
 
 logger = logging.getLogger("quietlegs.signals")
 
@@ -74,7 +73,7 @@ class EventLike(Protocol):
 
     @property
     def kind(self) -> str:
-        """"apnea", "hypopnea", "rera" or "arousal"."""
+        """ "apnea", "hypopnea", "rera" or "arousal"."""
 
 
 class RecordingLike(Protocol):
@@ -250,7 +249,9 @@ def detect_leg_movements(
     x = np.asarray(emg_uv)
     if x.ndim != 1:
         raise ValueError(f"emg_uv must be a 1-D array (one leg); got shape {x.shape}")
-    if x.dtype == np.bool_ or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+    if x.dtype == np.bool_ or not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+    ):
         raise TypeError(f"emg_uv must hold real numbers (µV); got dtype {x.dtype}")
     if x.size < sfreq:
         raise ValueError(
@@ -275,7 +276,7 @@ def detect_leg_movements(
     if float(x32.max()) == float(x32.min()):
         warnings.warn("emg_uv is flat (constant); no leg movement can be detected", stacklevel=2)
         return np.zeros((0, 2), dtype=np.int64)
-    max_dur = R.RULE_SETS[rules].max_lm_duration_s
+    max_dur = _rules.RULE_SETS[rules].max_lm_duration_s
     events = _detect.detect(x32, sfreq, bad, max_dur)
     logger.debug("detected %d leg movements (%s)", len(events), rules)
     return events
@@ -291,7 +292,9 @@ def _check_lms(name: str, lms: npt.ArrayLike | None, n_max: float) -> IntArray |
     if arr.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"{name} must have shape (n, 2) of [onset, offset) samples; got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have shape (n, 2) of [onset, offset) samples; got shape {arr.shape}"
+        )
     if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
         raise TypeError(f"{name} must hold integer sample indices; got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
@@ -309,12 +312,12 @@ def _leg_intervals(lms: IntArray, sfreq: float) -> tuple[FloatArray, FloatArray]
     """Same-leg merging (< 0.5 s apart) and the 0.5-s minimum, in seconds."""
     on = lms[:, 0] / sfreq
     off = lms[:, 1] / sfreq
-    group = R.merge_close(on, off, R.SAME_LEG_MERGE_GAP_S)
+    group = _rules.merge_close(on, off, _rules.SAME_LEG_MERGE_GAP_S)
     if group.size:
         starts = np.flatnonzero(np.diff(np.concatenate(([-1], group))))
         on = on[starts]
         off = np.maximum.reduceat(off, starts)
-    keep = off - on >= R.LM_MIN_DURATION_S - R.TIME_EPS_S
+    keep = off - on >= _rules.LM_MIN_DURATION_S - _rules.TIME_EPS_S
     return on[keep], off[keep]
 
 
@@ -326,18 +329,20 @@ class _Combined:
     candidate: npt.NDArray[np.bool_]
 
 
-def _combine(
-    legs: dict[str, tuple[FloatArray, FloatArray]], rules: R.RuleSet
-) -> _Combined:
+def _combine(legs: dict[str, tuple[FloatArray, FloatArray]], rules: _rules.RuleSet) -> _Combined:
     """Bilateral combination and candidate status."""
-    sides = np.concatenate([np.full(v[0].size, k) for k, v in legs.items()]) if legs else np.zeros(0, "<U5")
+    sides = (
+        np.concatenate([np.full(v[0].size, k) for k, v in legs.items()])
+        if legs
+        else np.zeros(0, "<U5")
+    )
     on = np.concatenate([v[0] for v in legs.values()]) if legs else np.zeros(0)
     off = np.concatenate([v[1] for v in legs.values()]) if legs else np.zeros(0)
     order = np.argsort(on, kind="stable")
     on, off, sides = on[order], off[order], sides[order]
-    mono_ok = off - on <= rules.max_monolateral_clm_s + R.TIME_EPS_S
+    mono_ok = off - on <= rules.max_monolateral_clm_s + _rules.TIME_EPS_S
     if rules.bilateral == "offset_gap":
-        group = R.merge_close(on, off, R.WASM_BILATERAL_GAP_S)
+        group = _rules.merge_close(on, off, _rules.WASM_BILATERAL_GAP_S)
     else:
         # AASM: an LM joins the previous one when they are on different legs, their
         # onsets are < 5 s apart and the previous one is not already paired.
@@ -348,7 +353,7 @@ def _combine(
                 i > 0
                 and not paired
                 and sides[i] != sides[i - 1]
-                and on[i] - on[i - 1] < R.AASM_BILATERAL_ONSET_GAP_S - R.TIME_EPS_S
+                and on[i] - on[i - 1] < _rules.AASM_BILATERAL_ONSET_GAP_S - _rules.TIME_EPS_S
             ):
                 paired = True
             else:
@@ -366,7 +371,7 @@ def _combine(
     dur = g_off - g_on
     candidate = np.where(
         bilateral,
-        all_mono_ok & (dur <= rules.max_bilateral_clm_s + R.TIME_EPS_S),
+        all_mono_ok & (dur <= rules.max_bilateral_clm_s + _rules.TIME_EPS_S),
         all_mono_ok,
     )
     if rules.max_bilateral_components is not None:
@@ -384,10 +389,10 @@ def _overlaps(
     order = np.argsort(win_start)
     ws, we = win_start[order], np.maximum.accumulate(win_end[order])
     # Windows starting at or before each LM's offset; the furthest-reaching one decides.
-    k = np.searchsorted(ws, off + R.TIME_EPS_S, side="right") - 1
+    k = np.searchsorted(ws, off + _rules.TIME_EPS_S, side="right") - 1
     hit = np.zeros(on.size, dtype=bool)
     has = k >= 0
-    hit[has] = we[k[has]] >= on[has] - R.TIME_EPS_S
+    hit[has] = we[k[has]] >= on[has] - _rules.TIME_EPS_S
     return hit
 
 
@@ -420,20 +425,28 @@ def _finding(index: float | None, basis: str, age_years: float | None, rules: st
         f"measurement ({rules} rules), not a diagnosis."
     )
     if basis != "sleep":
-        caveat += " Without a hypnogram the ICSD-3 threshold, defined per hour of sleep, applies only loosely."
-    adult, child = R.ICSD3_PLMS_ADULT_PER_H, R.ICSD3_PLMS_CHILD_PER_H
+        caveat += (
+            " Without a hypnogram the ICSD-3 threshold, defined per hour of sleep,"
+            " applies only loosely."
+        )
+    adult, child = _rules.ICSD3_PLMS_ADULT_PER_H, _rules.ICSD3_PLMS_CHILD_PER_H
     if age_years is None:
         if index > adult:
-            verdict = f"is above the ICSD-3 threshold of {adult:g}/h for adults (and of {child:g}/h for children)"
+            verdict = (
+                f"is above the ICSD-3 threshold of {adult:g}/h for adults "
+                f"(and of {child:g}/h for children)"
+            )
         elif index > child:
             verdict = (
                 f"is above the ICSD-3 threshold of {child:g}/h for children and not above "
                 f"the threshold of {adult:g}/h for adults"
             )
         else:
-            verdict = f"is not above the ICSD-3 thresholds ({adult:g}/h adults, {child:g}/h children)"
+            verdict = (
+                f"is not above the ICSD-3 thresholds ({adult:g}/h adults, {child:g}/h children)"
+            )
     else:
-        is_child = age_years < R.ICSD3_ADULT_AGE_YEARS
+        is_child = age_years < _rules.ICSD3_ADULT_AGE_YEARS
         limit = child if is_child else adult
         who = "children" if is_child else "adults"
         word = "above" if index > limit else "not above"
@@ -478,7 +491,7 @@ def score_plm(
     PLMResult
     """
     check_option("rules", rules, RULES)
-    rs = R.RULE_SETS[rules]
+    rs = _rules.RULE_SETS[rules]
     check_type("sfreq_hz", sfreq_hz, (int, float))
     check_type("duration_s", duration_s, (int, float))
     if not (math.isfinite(sfreq_hz) and sfreq_hz > 0):
@@ -491,7 +504,10 @@ def score_plm(
     if left_lms is None and right_lms is None:
         raise ValueError("at least one of left_lms, right_lms must be given (got None for both)")
     n_max = math.ceil(duration_s * sfreq_hz) + 1
-    legs_in = {"left": _check_lms("left_lms", left_lms, n_max), "right": _check_lms("right_lms", right_lms, n_max)}
+    legs_in = {
+        "left": _check_lms("left_lms", left_lms, n_max),
+        "right": _check_lms("right_lms", right_lms, n_max),
+    }
     notes: list[str] = []
     legs: dict[str, tuple[FloatArray, FloatArray]] = {}
     for side, arr in legs_in.items():
@@ -500,7 +516,7 @@ def score_plm(
             continue
         on, off = _leg_intervals(arr, float(sfreq_hz))
         if rs.max_lm_duration_s is not None:
-            keep = off - on <= rs.max_lm_duration_s + R.TIME_EPS_S
+            keep = off - on <= rs.max_lm_duration_s + _rules.TIME_EPS_S
             on, off = on[keep], off[keep]
         legs[side] = (on, off)
 
@@ -509,7 +525,9 @@ def score_plm(
     # Stages.
     if hypnogram is not None:
         basis = "sleep"
-        stage = np.asarray(hypnogram.stage_at(lm.onset), dtype=str) if n else np.zeros(0, dtype="<U2")
+        stage = (
+            np.asarray(hypnogram.stage_at(lm.onset), dtype=str) if n else np.zeros(0, dtype="<U2")
+        )
         sleep_h: float | None = _hours(float(hypnogram.sleep_seconds()))
         wake_h: float | None = _hours(float(hypnogram.wake_seconds()))
         by_stage_s = {str(k): float(v) for k, v in hypnogram.seconds_by_stage().items()}
@@ -522,15 +540,15 @@ def score_plm(
             "no hypnogram: indices are per hour of recording (wake included), "
             "not per hour of sleep; PLMS and PLMW cannot be told apart"
         )
-    in_sleep = np.isin(stage, R.SLEEP_STAGES) if basis == "sleep" else np.ones(n, dtype=bool)
+    in_sleep = np.isin(stage, _rules.SLEEP_STAGES) if basis == "sleep" else np.ones(n, dtype=bool)
     in_wake = stage == "W"
 
     # Respiratory-related LMs.
-    r_start, r_end = _event_windows(events, R.RESPIRATORY_KINDS)
+    r_start, r_end = _event_windows(events, _rules.RESPIRATORY_KINDS)
     if rs.resp_anchor == "end":
-        win = (r_end - R.WASM_RESP_BEFORE_END_S, r_end + R.WASM_RESP_AFTER_END_S)
+        win = (r_end - _rules.WASM_RESP_BEFORE_END_S, r_end + _rules.WASM_RESP_AFTER_END_S)
     else:
-        win = (r_start - R.AASM_RESP_MARGIN_S, r_end + R.AASM_RESP_MARGIN_S)
+        win = (r_start - _rules.AASM_RESP_MARGIN_S, r_end + _rules.AASM_RESP_MARGIN_S)
     respiratory = _overlaps(lm.onset, lm.offset, *win)
     if rs.resp_anchor == "end":
         respiratory &= lm.candidate  # WASM: the rule applies to candidate LMs
@@ -538,12 +556,12 @@ def score_plm(
     a_start, a_end = _event_windows(events, ("arousal",))
     has_arousals = a_start.size > 0
     # "< 0.5 s" is strict while _overlaps is inclusive with a slack of TIME_EPS_S.
-    gap = R.AROUSAL_ASSOCIATION_GAP_S - 3 * R.TIME_EPS_S
+    gap = _rules.AROUSAL_ASSOCIATION_GAP_S - 3 * _rules.TIME_EPS_S
     arousal = _overlaps(lm.onset, lm.offset, a_start - gap, a_end + gap)
 
     def run(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], FloatArray, IntArray]:
         idx = np.flatnonzero(mask)
-        per, imi = R.series_members(lm.onset[idx], lm.candidate[idx], rs)
+        per, imi = _rules.series_members(lm.onset[idx], lm.candidate[idx], rs)
         return per, imi, idx
 
     scored = ~respiratory
@@ -584,11 +602,13 @@ def score_plm(
             notes.append("the hypnogram has no sleep: no PLMS index")
         by_stage = {
             st: plm_s / _hours(by_stage_s[st])
-            for st in R.SLEEP_STAGES
+            for st in _rules.SLEEP_STAGES
             if by_stage_s.get(st, 0.0) > 0
             for plm_s in [int((plms_mask & (stage == st)).sum())]
         }
-        arousal_index = _per_hour(int((plms_mask & arousal).sum()), sleep_h) if has_arousals else None
+        arousal_index = (
+            _per_hour(int((plms_mask & arousal).sum()), sleep_h) if has_arousals else None
+        )
     else:
         plms_index = plm_count / rec_h
         plmw_index = None
@@ -622,8 +642,8 @@ def score_plm(
         plm_index=plm_count / rec_h,
         plms_by_stage=by_stage,
         plms_arousal_index=arousal_index,
-        periodicity_index=R.periodicity_index(seq_imi),
-        imi_histogram=R.imi_histogram(seq_imi),
+        periodicity_index=_rules.periodicity_index(seq_imi),
+        imi_histogram=_rules.imi_histogram(seq_imi),
         events=events_out,
         sleep_hours=sleep_h,
         recording_hours=rec_h,
@@ -670,13 +690,19 @@ def analyze(
         notes.append("quietlegs.signals.hypnogram is not available: annotations were not read")
     if hyp_mod is not None:
         if hypnogram is None:
-            hypnogram = hyp_mod.hypnogram_from_annotations(recording.annotations, recording.duration_s)
+            hypnogram = hyp_mod.hypnogram_from_annotations(
+                recording.annotations, recording.duration_s
+            )
         events = hyp_mod.events_from_annotations(recording.annotations)
     lms: dict[str, IntArray | None] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for side, data in (("left", recording.left_uv), ("right", recording.right_uv)):
-            lms[side] = None if data is None else detect_leg_movements(data, recording.sfreq_hz, rules=rules)
+            lms[side] = (
+                None
+                if data is None
+                else detect_leg_movements(data, recording.sfreq_hz, rules=rules)
+            )
     notes.extend(f"{w.message}" for w in caught)
     result = score_plm(
         lms["left"],
