@@ -20,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from quietlegs.signals.plm import detect_leg_movements, score_plm
 from tests.signals._arrays import make_night
+
+from quietlegs.signals.plm import detect_leg_movements, score_plm
 
 F1_TARGET = 0.97
 PLMS_TARGET_PER_H = 1.0
@@ -68,8 +69,12 @@ def main() -> int:
         precision = counts[0] / max(counts[1], 1)
         recall = counts[0] / max(counts[2], 1)
         f1 = 2 * precision * recall / max(precision + recall, 1e-12)
-        true = score_plm(night.left_lms, night.right_lms, fs, night.duration_s, hypnogram=night.hypnogram)
-        det = score_plm(found["left"], found["right"], fs, night.duration_s, hypnogram=night.hypnogram)
+        true = score_plm(
+            night.left_lms, night.right_lms, fs, night.duration_s, hypnogram=night.hypnogram
+        )
+        det = score_plm(
+            found["left"], found["right"], fs, night.duration_s, hypnogram=night.hypnogram
+        )
         error = abs((det.plms_index or 0.0) - (true.plms_index or 0.0))
         ok &= error <= PLMS_TARGET_PER_H
         print(f"{seed:>5} {hours:>4g} {fs:>5g} {counts[2]:>5} {precision:>6.3f} {recall:>6.3f} "

@@ -27,9 +27,10 @@ from scipy import ndimage, signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.signals._arrays import make_emg
+
 from _common import median_seconds
 from quietlegs.signals.plm import detect_leg_movements
-from tests.signals._arrays import make_emg
 
 HOURS = 8.0
 SFREQ_HZ = 256.0
@@ -58,12 +59,16 @@ def main() -> int:
     print(f"night: {HOURS:g} h x {SFREQ_HZ:g} Hz x 2 legs = {sum(x.size for x in legs):,} samples "
           f"({mb:.0f} MiB float64), {len(bursts)} bursts per leg")  # fmt: skip
     found = [len(detect_leg_movements(x, SFREQ_HZ)) for x in legs]
-    ours = median_seconds(lambda: [detect_leg_movements(x, SFREQ_HZ) for x in legs], repeat=5, warmup=1)
+    ours = median_seconds(
+        lambda: [detect_leg_movements(x, SFREQ_HZ) for x in legs], repeat=5, warmup=1
+    )
     base = median_seconds(lambda: [plain_scipy(x, SFREQ_HZ) for x in legs], repeat=5, warmup=1)
     print(f"quietlegs detection (both legs): {ours * 1e3:8.1f} ms  ({found} LMs found)")
     print(f"plain scipy filtfilt chain     : {base * 1e3:8.1f} ms")
     print(f"ratio baseline / quietlegs     : {base / ours:8.1f} x")
-    verdict = "met" if ours < TARGET_S else ("missed" if ours < FAIL_FACTOR * TARGET_S else "MISSED")
+    verdict = (
+        "met" if ours < TARGET_S else ("missed" if ours < FAIL_FACTOR * TARGET_S else "MISSED")
+    )
     print(f"target < {TARGET_S * 1e3:.0f} ms: {verdict}")
     return 0 if ours < FAIL_FACTOR * TARGET_S else 1
 

@@ -257,27 +257,27 @@ def detect_leg_movements(
         raise ValueError(
             f"emg_uv must hold at least 1 s of signal ({math.ceil(sfreq)} samples); got {x.size}"
         )
-    x32 = np.asarray(x, dtype=np.float32)
-    finite = np.isfinite(x32)
+    xf = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
     bad: npt.NDArray[np.bool_] | None = None
-    if not finite.all():
-        n_bad = int(x32.size - np.count_nonzero(finite))
-        if n_bad == x32.size:
+    if not math.isfinite(float(np.add.reduce(xf, dtype=np.float64))):  # one cheap pass
+        finite = np.isfinite(xf)
+        n_bad = int(xf.size - np.count_nonzero(finite))
+        if n_bad == xf.size:
             raise SignalError("emg_uv has no finite sample (all NaN or infinite)")
         bad = ~finite
         first = int(np.argmax(bad))
         warnings.warn(
-            f"emg_uv has {n_bad} non-finite samples ({100 * n_bad / x32.size:.2g}% of the "
+            f"emg_uv has {n_bad} non-finite samples ({100 * n_bad / xf.size:.2g}% of the "
             f"recording, first at {first / sfreq:.1f} s); they were treated as flat signal "
             f"and no leg movement is detected within {_detect.NONFINITE_MARGIN_S} s of them",
             stacklevel=2,
         )
-        x32 = np.where(finite, x32, np.float32(0.0))
-    if float(x32.max()) == float(x32.min()):
+        xf = np.where(finite, xf, 0.0)
+    if xf[0] == xf[-1] and float(np.ptp(xf[:: max(1, xf.size // 4096)])) == 0.0 and np.ptp(xf) == 0:
         warnings.warn("emg_uv is flat (constant); no leg movement can be detected", stacklevel=2)
         return np.zeros((0, 2), dtype=np.int64)
     max_dur = _rules.RULE_SETS[rules].max_lm_duration_s
-    events = _detect.detect(x32, sfreq, bad, max_dur)
+    events = _detect.detect(xf, sfreq, bad, max_dur)
     logger.debug("detected %d leg movements (%s)", len(events), rules)
     return events
 
