@@ -186,3 +186,38 @@ def test_hypnogram_stand_in_follows_the_contract() -> None:
         "?",
     ]
     assert (hyp.sleep_seconds(), hyp.wake_seconds()) == (30.0, 60.0)
+
+
+@pytest.mark.parametrize("fs", [100.0, 256.0, 512.0])
+def test_matrix_fir_equals_direct_convolution(fs: float) -> None:
+    rng = np.random.default_rng(1)
+    taps = _detect.fir_taps(fs)
+    half = taps.size // 2
+    for n in (3 * half + 7, 4097):
+        x = rng.standard_normal(n)
+        padded = np.concatenate([np.full(half, x[0]), x, np.full(half, x[-1])])
+        direct = np.convolve(padded, taps[::-1], mode="valid")
+        assert np.allclose(_detect.fir_filter(x, taps), direct, atol=1e-4)
+
+
+def test_running_extreme_equals_scipy() -> None:
+    from scipy import ndimage
+
+    rng = np.random.default_rng(2)
+    for m in (1, 11, 12, 1001):
+        x = rng.standard_normal(m).astype(np.float32)
+        for half in (1, 5):
+            k = 2 * half + 1
+            low = ndimage.minimum_filter1d(x, k, mode="constant", cval=np.inf)
+            high = ndimage.maximum_filter1d(x, k, mode="constant", cval=-np.inf)
+            assert np.array_equal(_detect.running_extreme(x, half, np.minimum), low)
+            assert np.array_equal(_detect.running_extreme(x, half, np.maximum), high)
+
+
+def test_mains_line_is_found_only_when_present() -> None:
+    hum50 = make_emg(60.0, FS, [], floor_uv=3.0, mains_uv=20.0, mains_hz=50.0)
+    hum60 = make_emg(60.0, FS, [], floor_uv=3.0, mains_uv=20.0, mains_hz=60.0)
+    clean = make_emg(60.0, FS, [(10.0, 2.0, 50.0)], floor_uv=3.0)
+    assert _detect.find_mains(hum50, FS) == 50.0
+    assert _detect.find_mains(hum60, FS) == 60.0
+    assert _detect.find_mains(clean, FS) is None

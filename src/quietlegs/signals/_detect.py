@@ -136,7 +136,7 @@ def fir_filter(x: npt.NDArray[np.floating[Any]], taps: npt.NDArray[np.float64]) 
     return result
 
 
-def find_mains(x: F32, sfreq_hz: float) -> float | None:
+def find_mains(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> float | None:
     """Return 50.0 or 60.0 when that mains line stands out of the spectrum, else None.
 
     The spectrum is the mean periodogram of up to :data:`MAINS_PROBE_SEGMENTS` 1-s
