@@ -158,6 +158,24 @@ def test_bilateral_longer_than_15_s_is_not_a_candidate() -> None:
     assert result_long.plm_count == 0
 
 
+@pytest.mark.parametrize(("n_parts", "expected_plm"), [(4, 4), (5, 0)])
+def test_bilateral_of_more_than_4_monolateral_lms_is_not_a_candidate(
+    n_parts: int, expected_plm: int
+) -> None:
+    # Alternating legs chained by overlaps / 0.2-s gaps; same-leg gaps stay >= 0.5 s.
+    parts = [(0.0, 1.0), (0.8, 1.4), (2.4, 1.0), (3.2, 1.4), (4.8, 1.0)][:n_parts]
+    left = [
+        (100.0 + 20 * k + on, d) for k in range(4) for i, (on, d) in enumerate(parts) if i % 2 == 0
+    ]
+    right = [
+        (100.0 + 20 * k + on, d) for k in range(4) for i, (on, d) in enumerate(parts) if i % 2 == 1
+    ]
+    result = score(left, right, fs=100.0)
+    assert result.lm_count == 4
+    assert {e.side for e in result.events} == {"bilateral"}
+    assert result.plm_count == expected_plm
+
+
 def test_aasm_bilateral_is_onsets_within_5_s() -> None:
     # 4-s onset difference on different legs: AASM one LM; WASM two (gap 3 s).
     left = [(100.0, 1.0)]
