@@ -349,7 +349,7 @@ def detect(
     sfreq_hz: float,
     bad: npt.NDArray[np.bool_] | None,
     max_duration_s: float | None,
-) -> npt.NDArray[np.int64]:
+) -> npt.NDArray[np.int64] | None:
     """Detect LMs on one leg.
 
     Parameters
@@ -365,10 +365,13 @@ def detect(
 
     Returns
     -------
-    ndarray of int64, shape (k, 2)
-        [onset, offset) sample indices.
+    ndarray of int64, shape (k, 2) | None
+        [onset, offset) sample indices; None when ``bad`` is None and the envelope is
+        not finite (NaN or inf in ``x``: the caller cleans ``x`` and calls again).
     """
     env, block = envelope(x, sfreq_hz)
+    if bad is None and not math.isfinite(float(np.add.reduce(env, dtype=np.float64))):
+        return None
     env_rate = sfreq_hz / block
     if env.size == 0:
         return np.zeros((0, 2), dtype=np.int64)

@@ -258,8 +258,13 @@ def detect_leg_movements(
             f"emg_uv must hold at least 1 s of signal ({math.ceil(sfreq)} samples); got {x.size}"
         )
     xf = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-    bad: npt.NDArray[np.bool_] | None = None
-    if not math.isfinite(float(np.add.reduce(xf, dtype=np.float64))):  # one cheap pass
+    sub = xf[:: max(1, xf.size // 4096)]
+    if float(np.ptp(sub)) == 0.0 and float(np.ptp(xf)) == 0.0:
+        warnings.warn("emg_uv is flat (constant); no leg movement can be detected", stacklevel=2)
+        return np.zeros((0, 2), dtype=np.int64)
+    max_dur = _rules.RULE_SETS[rules].max_lm_duration_s
+    events = _detect.detect(xf, sfreq, None, max_dur)
+    if events is None:  # non-finite samples reached the envelope: clean and start again
         finite = np.isfinite(xf)
         n_bad = int(xf.size - np.count_nonzero(finite))
         if n_bad == xf.size:
@@ -272,12 +277,9 @@ def detect_leg_movements(
             f"and no leg movement is detected within {_detect.NONFINITE_MARGIN_S} s of them",
             stacklevel=2,
         )
-        xf = np.where(finite, xf, 0.0)
-    if xf[0] == xf[-1] and float(np.ptp(xf[:: max(1, xf.size // 4096)])) == 0.0 and np.ptp(xf) == 0:
-        warnings.warn("emg_uv is flat (constant); no leg movement can be detected", stacklevel=2)
-        return np.zeros((0, 2), dtype=np.int64)
-    max_dur = _rules.RULE_SETS[rules].max_lm_duration_s
-    events = _detect.detect(xf, sfreq, bad, max_dur)
+        events = _detect.detect(np.where(finite, xf, 0.0), sfreq, bad, max_dur)
+        if events is None:  # pragma: no cover - cleaned input is finite
+            raise SignalError("emg_uv could not be cleaned of non-finite samples")
     logger.debug("detected %d leg movements (%s)", len(events), rules)
     return events
 
