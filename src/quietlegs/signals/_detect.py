@@ -2,8 +2,9 @@
 
 The chain (``docs/plm.md`` explains each choice):
 
-1. band-pass 10-100 Hz (Butterworth, 2nd order per edge, one causal pass in float32),
-   plus a notch at 50 or 60 Hz when a mains line stands out of the spectrum;
+1. band-pass 10-100 Hz: a centred (zero-phase) 0.25-s FIR computed as three matrix
+   products; when a 50/60-Hz mains line stands out of the spectrum, a Butterworth
+   band-pass plus a notch instead (one causal ``sosfilt`` pass in float32);
 2. full-wave rectification and block means at ~32 Hz (the only full-rate steps);
 3. a 0.1-s moving average and a 0.3-s grey opening (running minimum then maximum), which
    removes anything narrower than 0.3 s -- QRS complexes that leak into the leg channel --
