@@ -1,0 +1,392 @@
+"""Leg-movement detection on one tibialis anterior EMG channel (private).
+
+The chain (``docs/plm.md`` explains each choice):
+
+1. band-pass 10-100 Hz: a centred (zero-phase) 0.25-s FIR computed as three matrix
+   products; when a 50/60-Hz mains line stands out of the spectrum, a Butterworth
+   band-pass plus a notch instead (one causal ``sosfilt`` pass in float32);
+2. full-wave rectification and block means at ~32 Hz (the only full-rate steps);
+3. a 0.1-s moving average and a 0.3-s grey opening (running minimum then maximum), which
+   removes anything narrower than 0.3 s -- QRS complexes that leak into the leg channel --
+   and keeps every burst long enough to be an LM (>= 0.5 s) with its edges;
+4. a resting baseline that follows the noise floor: the 30th percentile of the envelope
+   in 30-s blocks, median-smoothed over 5 blocks;
+5. the WASM 2016 / AASM thresholds: onset at >= 8 µV above baseline, offset at the start
+   of >= 0.5 s not exceeding 2 µV above baseline, minimum duration 0.5 s.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage, signal
+
+from quietlegs.signals._rules import (
+    LM_MIN_DURATION_S,
+    LM_OFFSET_QUIET_S,
+    LM_OFFSET_THRESHOLD_UV,
+    LM_ONSET_THRESHOLD_UV,
+)
+
+F32 = npt.NDArray[np.float32]
+
+#: Pass band of the EMG filter in Hz. WASM 2016 recording standard: tibialis EMG
+#: filtered 10-100 Hz (high-pass 10 Hz; low-pass >= 100 Hz), sampled at >= 200 Hz.
+BAND_HZ = (10.0, 100.0)
+#: Length of the FIR band-pass used when there is no mains hum, s (65 taps at 256 Hz;
+#: -6 dB at the band edges, full pass from ~17 Hz, Hamming window).
+FIR_SPAN_S = 0.25
+#: Butterworth order per band edge (the band-pass has twice this order).
+BAND_ORDER = 2
+#: Upper band edge never above this share of the sampling rate (anti-aliasing room).
+MAX_EDGE_SHARE_OF_FS = 0.45
+#: Mains frequencies looked for, Hz.
+MAINS_HZ = (50.0, 60.0)
+#: A mains line is notched when its power is this many times the median power of the
+#: neighbouring bins (3-8 Hz away on each side).
+MAINS_LINE_RATIO = 10.0
+#: Quality factor of the mains notch (-3 dB width = f0 / Q, 1.7 Hz at 50 Hz).
+NOTCH_Q = 30.0
+#: Number of 1-s segments, spread over the recording, used to look for a mains line.
+MAINS_PROBE_SEGMENTS = 32
+#: Length of the reflected signal that warms the filter up before the first sample, s.
+FILTER_WARMUP_S = 1.0
+#: Target rate of the envelope in Hz (blocks of round(fs / 32) samples).
+ENVELOPE_RATE_HZ = 32.0
+#: Moving average applied to the block envelope, s.
+ENVELOPE_SMOOTH_S = 0.1
+#: Grey opening width, s: removes envelope peaks narrower than this (QRS spikes leak
+#: into leg EMG as ~0.1-s peaks; with the 0.1-s smoothing they are < 0.25 s wide),
+#: while keeping bursts of >= 0.5 s (the shortest LM).
+ENVELOPE_OPENING_S = 0.3
+#: Baseline: this percentile of the envelope ...
+BASELINE_PERCENTILE = 30.0
+#: ... in blocks of this length, s ...
+BASELINE_BLOCK_S = 30.0
+#: ... median-smoothed over this many blocks (robust to a block full of movement).
+BASELINE_SMOOTH_BLOCKS = 5
+#: The baseline percentile is taken on every n-th envelope sample (the envelope is
+#: already smooth; 4 Hz is plenty for a 30-s percentile).
+BASELINE_SUBSAMPLE = 8
+#: No LM may start within this margin of non-finite input samples, s (filter transients).
+NONFINITE_MARGIN_S = 0.5
+
+
+def band_sos(sfreq_hz: float, mains_hz: float | None) -> npt.NDArray[np.float32]:
+    """Second-order sections of the band-pass (and mains notch), float32.
+
+    Parameters
+    ----------
+    sfreq_hz : float
+        Sampling rate, Hz.
+    mains_hz : float | None
+        Mains frequency to notch, or None.
+
+    Returns
+    -------
+    ndarray, shape (n_sections, 6)
+    """
+    high = min(BAND_HZ[1], MAX_EDGE_SHARE_OF_FS * sfreq_hz)
+    sos = signal.butter(BAND_ORDER, [BAND_HZ[0], high], btype="bandpass", fs=sfreq_hz, output="sos")
+    if mains_hz is not None:
+        b, a = signal.iirnotch(mains_hz, NOTCH_Q, fs=sfreq_hz)
+        sos = np.vstack([sos, signal.tf2sos(b, a)])
+    return np.asarray(sos, dtype=np.float32)
+
+
+def fir_taps(sfreq_hz: float) -> npt.NDArray[np.float64]:
+    """Linear-phase (zero-phase once centred) FIR band-pass, :data:`FIR_SPAN_S` long."""
+    half = max(1, round(FIR_SPAN_S * sfreq_hz / 2))
+    high = min(BAND_HZ[1], MAX_EDGE_SHARE_OF_FS * sfreq_hz)
+    taps = signal.firwin(2 * half + 1, [BAND_HZ[0], high], pass_zero=False, fs=sfreq_hz)
+    return np.asarray(taps, dtype=np.float64)
+
+
+_WORKSPACE = threading.local()
+
+
+def _buffer(name: str, size: int) -> F32:
+    """A float32 work array of ``size``, kept per thread and reused between calls.
+
+    Fresh 30-MB arrays cost more in page faults (the kernel zeroing pages) than the
+    arithmetic done on them; a process that analyses many recordings reuses these.
+    At most three arrays of the longest signal seen are kept (90 MB for 8 h at 256 Hz);
+    :func:`clear_workspace` frees them.
+    """
+    bufs: dict[str, F32] = _WORKSPACE.__dict__.setdefault("bufs", {})
+    buf = bufs.get(name)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype=np.float32)
+        bufs[name] = buf
+    return buf[:size]
+
+
+def clear_workspace() -> None:
+    """Free this thread's work arrays."""
+    _WORKSPACE.__dict__.pop("bufs", None)
+
+
+def fir_filter(
+    x: npt.NDArray[np.floating[Any]], taps: npt.NDArray[np.float64], *, reuse: bool = False
+) -> F32:
+    """Centred FIR filtering as three matrix products (BLAS), float32.
+
+    ``y[n] = sum_m taps[m] * x[n + m - half]`` with the ends padded by the first and last
+    sample (no step, no start-up transient). The signal is cut into rows of ``half``
+    samples; output row k depends on input rows k-1, k and k+1 only, so the filter is
+    ``Y = X[:-2] @ H_prev + X[1:-1] @ H_cur + X[2:] @ H_next`` -- a few memory passes
+    instead of a sample-by-sample loop. With ``reuse`` the result is a view of a
+    per-thread work array, valid until the next call.
+    """
+    half = taps.size // 2
+    block = half
+    n = x.size
+    n_rows = -(-n // block)
+    size = n_rows * block
+    if reuse:
+        padded = _buffer("padded", size + 2 * block)
+        out = _buffer("out", size).reshape(n_rows, block)
+        tmp = _buffer("tmp", size).reshape(n_rows, block)
+    else:
+        padded = np.empty(size + 2 * block, dtype=np.float32)
+        out = np.empty((n_rows, block), dtype=np.float32)
+        tmp = np.empty((n_rows, block), dtype=np.float32)
+    padded[:block] = x[0]
+    padded[block : block + n] = x
+    padded[block + n :] = x[-1]
+    rows = padded.reshape(n_rows + 2, block)
+    r = np.arange(3 * block)[:, None]
+    i = np.arange(block)[None, :]
+    m = r - block - i + half
+    big = np.where((m >= 0) & (m < taps.size), taps[np.clip(m, 0, taps.size - 1)], 0.0)
+    big = big.astype(np.float32)
+    np.matmul(rows[:-2], big[:block], out=out)
+    np.matmul(rows[1:-1], big[block : 2 * block], out=tmp)
+    out += tmp
+    np.matmul(rows[2:], big[2 * block :], out=tmp)
+    out += tmp
+    result: F32 = out.reshape(-1)[:n]
+    return result
+
+
+def find_mains(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> float | None:
+    """Return 50.0 or 60.0 when that mains line stands out of the spectrum, else None.
+
+    The spectrum is the mean periodogram of up to :data:`MAINS_PROBE_SEGMENTS` 1-s
+    segments spread over the recording (cheap: a few thousand samples).
+    """
+    seg = int(sfreq_hz)
+    n_seg = min(MAINS_PROBE_SEGMENTS, x.size // seg)
+    if n_seg == 0:
+        return None
+    starts = np.linspace(0, x.size - seg, n_seg).astype(np.int64)
+    segs = x[starts[:, None] + np.arange(seg)].astype(np.float64)
+    segs -= segs.mean(axis=1, keepdims=True)
+    power = (np.abs(np.fft.rfft(segs * np.hanning(seg), axis=1)) ** 2).mean(axis=0)
+    freqs = np.fft.rfftfreq(seg, 1.0 / sfreq_hz)
+    best: tuple[float, float] | None = None
+    for f0 in MAINS_HZ:
+        if f0 >= MAX_EDGE_SHARE_OF_FS * sfreq_hz:
+            continue
+        line = power[np.argmin(np.abs(freqs - f0))]
+        dist = np.abs(freqs - f0)
+        neighbours = power[(dist >= 3.0) & (dist <= 8.0)]
+        floor = float(np.median(neighbours)) if neighbours.size else 0.0
+        ratio = float(line) / floor if floor > 0 else (math.inf if line > 0 else 0.0)
+        if ratio >= MAINS_LINE_RATIO and (best is None or ratio > best[1]):
+            best = (f0, ratio)
+    return None if best is None else best[0]
+
+
+def envelope(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> tuple[F32, int]:
+    """Rectified, smoothed, opened EMG envelope at ~32 Hz.
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (n,)
+        EMG in µV (finite).
+    sfreq_hz : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    env : ndarray of float32, shape (n // block,)
+        Envelope in µV; sample k covers input samples ``[k * block, (k + 1) * block)``.
+    block : int
+        Samples per envelope sample.
+    """
+    block = max(1, round(sfreq_hz / ENVELOPE_RATE_HZ))
+    env_rate = sfreq_hz / block
+    mains = find_mains(x, sfreq_hz)
+    if mains is None:
+        # Fast path: zero-phase FIR band-pass by matrix products.
+        y = fir_filter(x, fir_taps(sfreq_hz), reuse=True)
+    else:
+        # Mains hum: IIR band-pass + notch (a FIR this short cannot notch 1-2 Hz wide).
+        x32 = np.asarray(x, dtype=np.float32)
+        sos = band_sos(sfreq_hz, mains)
+        # Warm the filter up on an odd reflection of the first second (as filtfilt
+        # pads), so that a DC offset or the hum causes no start-up transient.
+        n_pad = min(x32.size - 1, round(FILTER_WARMUP_S * sfreq_hz))
+        pad = 2.0 * x32[0] - x32[n_pad:0:-1]
+        zi0 = (signal.sosfilt_zi(sos) * pad[0]).astype(np.float32)
+        _, zi = signal.sosfilt(sos, pad, zi=zi0)
+        y = np.asarray(
+            signal.sosfilt(sos, x32, zi=np.asarray(zi, dtype=np.float32))[0], dtype=np.float32
+        )
+    n_blocks = y.size // block
+    rect = np.abs(y[: n_blocks * block], out=y[: n_blocks * block])
+    env = rect.reshape(n_blocks, block) @ np.full(block, 1.0 / block, dtype=np.float32)
+    k_smooth = max(1, round(ENVELOPE_SMOOTH_S * env_rate))
+    if k_smooth > 1 and env.size >= k_smooth:
+        env = np.convolve(env, np.full(k_smooth, 1.0 / k_smooth, dtype=np.float32), mode="same")
+    half = max(0, round(ENVELOPE_OPENING_S * env_rate / 2))
+    if half:
+        # Grey opening with a centred window of 2 * half + 1 samples.
+        env = running_extreme(running_extreme(env, half, np.minimum), half, np.maximum)
+    return np.asarray(env, dtype=np.float32), block
+
+
+def running_extreme(x: F32, half: int, op: np.ufunc) -> F32:
+    """Centred running minimum or maximum over ``2 * half + 1`` samples.
+
+    Same result as ``scipy.ndimage.minimum_filter1d`` (``maximum_filter1d``) with the
+    window cut at the ends, by doubling: the extreme over w samples combined with itself
+    shifted by w covers 2w, so a window of k takes about log2(k) + 1 vector operations.
+
+    Parameters
+    ----------
+    x : ndarray of float32, shape (m,)
+    half : int
+        Half-width of the window, samples.
+    op : numpy.minimum or numpy.maximum
+    """
+    k = 2 * half + 1
+    fill = np.float32(np.inf if op is np.minimum else -np.inf)
+    cur = np.full(x.size + 2 * half, fill, dtype=np.float32)
+    cur[half : half + x.size] = x
+    width = 1  # cur[j] is the extreme of the padded signal over [j, j + width)
+    while 2 * width <= k:
+        cur = op(cur[:-width], cur[width:])
+        width *= 2
+    if width < k:
+        cur = op(cur[: -(k - width)], cur[k - width :])
+    return np.asarray(cur[: x.size], dtype=np.float32)
+
+
+def baseline(env: F32, env_rate_hz: float) -> F32:
+    """Running resting baseline of the envelope (same length), µV.
+
+    The :data:`BASELINE_PERCENTILE` th percentile in blocks of
+    :data:`BASELINE_BLOCK_S`, median-smoothed over :data:`BASELINE_SMOOTH_BLOCKS`
+    blocks and held constant within each block.
+    """
+    sub = env[::BASELINE_SUBSAMPLE]
+    per_block = max(1, round(BASELINE_BLOCK_S * env_rate_hz / BASELINE_SUBSAMPLE))
+    n_full = sub.size // per_block
+    levels = []
+    if n_full:
+        levels.append(
+            np.percentile(
+                sub[: n_full * per_block].reshape(n_full, per_block), BASELINE_PERCENTILE, axis=1
+            )
+        )
+    if sub.size > n_full * per_block:
+        levels.append(np.atleast_1d(np.percentile(sub[n_full * per_block :], BASELINE_PERCENTILE)))
+    level = np.concatenate(levels)
+    if level.size >= BASELINE_SMOOTH_BLOCKS:
+        level = ndimage.median_filter(level, size=BASELINE_SMOOTH_BLOCKS, mode="nearest")
+    step = per_block * BASELINE_SUBSAMPLE
+    return np.repeat(level.astype(np.float32), step)[: env.size]
+
+
+def threshold_events(excess_uv: F32, env_rate_hz: float) -> npt.NDArray[np.int64]:
+    """Apply the onset/offset rules to the envelope's excess over baseline.
+
+    Parameters
+    ----------
+    excess_uv : ndarray, shape (m,)
+        Envelope minus baseline, µV.
+    env_rate_hz : float
+        Envelope rate, Hz.
+
+    Returns
+    -------
+    ndarray of int64, shape (k, 2)
+        [onset, offset) in envelope samples. The onset is the first sample >= 8 µV above
+        baseline; the offset is the first sample of the next run of >= 0.5 s at <= 2 µV
+        above baseline (or the end of the signal). Activity separated by less than
+        0.5 s of quiet is one event (same-leg merging).
+    """
+    m = excess_uv.size
+    above = np.flatnonzero(excess_uv >= LM_ONSET_THRESHOLD_UV)
+    if above.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    quiet = excess_uv <= LM_OFFSET_THRESHOLD_UV
+    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
+    q_start = np.flatnonzero(edges == 1)
+    q_end = np.flatnonzero(edges == -1)
+    need = math.ceil(LM_OFFSET_QUIET_S * env_rate_hz - 1e-9)
+    long_quiet = (q_end - q_start) >= need
+    q_start, q_end = q_start[long_quiet], q_end[long_quiet]
+    # Active segments lie between the long quiet runs.
+    seg_start = np.concatenate(([0], q_end))
+    seg_end = np.concatenate((q_start, [m]))
+    keep = seg_end > seg_start
+    seg_start, seg_end = seg_start[keep], seg_end[keep]
+    first = np.searchsorted(above, seg_start)
+    has = first < above.size
+    has[has] &= above[first[has]] < seg_end[has]
+    onsets = above[first[has]]
+    return np.stack([onsets, seg_end[has]], axis=1).astype(np.int64)
+
+
+def detect(
+    x: npt.NDArray[np.floating[Any]],
+    sfreq_hz: float,
+    bad: npt.NDArray[np.bool_] | None,
+    max_duration_s: float | None,
+) -> npt.NDArray[np.int64] | None:
+    """Detect LMs on one leg.
+
+    Parameters
+    ----------
+    x : ndarray of float32, shape (n,)
+        EMG in µV, finite.
+    sfreq_hz : float
+        Sampling rate, Hz.
+    bad : ndarray of bool, shape (n,) | None
+        Samples that were not finite in the input (no LM may touch them).
+    max_duration_s : float | None
+        Drop longer LMs (AASM), or keep all (None).
+
+    Returns
+    -------
+    ndarray of int64, shape (k, 2) | None
+        [onset, offset) sample indices; None when ``bad`` is None and the envelope is
+        not finite (NaN or inf in ``x``: the caller cleans ``x`` and calls again).
+    """
+    env, block = envelope(x, sfreq_hz)
+    if bad is None and not math.isfinite(float(np.add.reduce(env, dtype=np.float64))):
+        return None
+    env_rate = sfreq_hz / block
+    if env.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    excess = env - baseline(env, env_rate)
+    if bad is not None:
+        n_blocks = env.size
+        bad_blocks = bad[: n_blocks * block].reshape(n_blocks, block).any(axis=1)
+        margin = max(1, math.ceil(NONFINITE_MARGIN_S * env_rate))
+        bad_blocks = ndimage.binary_dilation(bad_blocks, iterations=margin)
+        excess[bad_blocks] = 0.0
+    events = threshold_events(excess, env_rate) * block
+    np.minimum(events, x.size, out=events)
+    duration = events[:, 1] - events[:, 0]
+    keep = duration >= math.ceil(LM_MIN_DURATION_S * sfreq_hz - 1e-9)
+    if max_duration_s is not None:
+        keep &= duration <= math.floor(max_duration_s * sfreq_hz + 1e-9)
+    return events[keep]
