@@ -20,7 +20,7 @@ import json
 import logging
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +51,7 @@ __all__ = [
     "report_html",
     "result_to_dict",
     "result_to_json",
+    "write_all",
     "write_annotated_edf",
     "write_events_csv",
     "write_report_html",
@@ -108,15 +109,26 @@ _STAGE_LEVEL = {"N3": 0.0, "N2": 1.0, "N1": 2.0, "R": 3.0, "W": 4.0}
 
 
 @contextmanager
-def _atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    The temporary file is created empty (with the usual permissions, not
+    ``mkstemp``'s owner-only ones) and removed if anything fails.
+
+    Raises
+    ------
+    SignalError
+        If the folder does not exist or the file cannot be written.
+    """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     if not folder.is_dir():
         raise SignalError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = folder / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        tmp.open("xb").close()
+    except OSError as exc:
+        raise SignalError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from exc
     try:
         yield tmp
         os.replace(tmp, target)
@@ -127,7 +139,7 @@ def _atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def _write_bytes(path: str | Path, data: bytes) -> None:
-    with _atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
@@ -175,17 +187,33 @@ def _fmt_float(value: float | None) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
-def result_to_dict(result: PLMResult) -> dict[str, Any]:
+def _recording_dict(recording: LegRecording) -> dict[str, Any]:
+    return {
+        "path": recording.path,
+        "left_label": recording.left_label,
+        "right_label": recording.right_label,
+        "sfreq_hz": recording.sfreq_hz,
+        "duration_s": recording.duration_s,
+        "start": recording.start.isoformat() if recording.start else None,
+        "warnings": list(recording.warnings),
+    }
+
+
+def result_to_dict(result: PLMResult, *, recording: LegRecording | None = None) -> dict[str, Any]:
     """Return the JSON-ready dictionary of a result.
 
     The keys of :data:`JSON_KEYS` come first (``events`` as a list of
     dictionaries with the :data:`EVENT_FIELDS` first), then every other key of
-    ``result.to_dict()``, then ``quietlegs_version`` unless already present.
+    ``result.to_dict()``, then ``quietlegs_version`` unless already present,
+    then ``recording`` when given.
 
     Parameters
     ----------
     result : PLMResult
         The scoring of one recording.
+    recording : LegRecording, optional
+        The recording scored: adds ``recording`` (path, channel labels,
+        sampling rate, duration, start, reading warnings).
 
     Returns
     -------
@@ -210,11 +238,18 @@ def result_to_dict(result: PLMResult) -> dict[str, Any]:
     for key, value in result.to_dict().items():
         data.setdefault(key, value)
     data.setdefault("quietlegs_version", __version__)
+    if recording is not None:
+        data["recording"] = _recording_dict(recording)
     plain: dict[str, Any] = _plain(data, "result")
     return plain
 
 
-def result_to_json(result: PLMResult, path: str | Path | None = None) -> str:
+def result_to_json(
+    result: PLMResult,
+    path: str | Path | None = None,
+    *,
+    recording: LegRecording | None = None,
+) -> str:
     """Return the result as JSON text, and write it to ``path`` when given.
 
     Parameters
@@ -223,6 +258,8 @@ def result_to_json(result: PLMResult, path: str | Path | None = None) -> str:
         The scoring of one recording.
     path : str | Path | None
         File to write (UTF-8, atomically); ``None`` writes nothing.
+    recording : LegRecording, optional
+        As in :func:`result_to_dict`.
 
     Returns
     -------
@@ -230,7 +267,8 @@ def result_to_json(result: PLMResult, path: str | Path | None = None) -> str:
         The JSON document (indented, ending with a newline); keys as in
         :func:`result_to_dict`.
     """
-    text = json.dumps(result_to_dict(result), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    data = result_to_dict(result, recording=recording)
+    text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     if path is not None:
         _write_text(path, text)
     return text
@@ -615,7 +653,7 @@ def write_annotated_edf(
     header = bytes(head) + _annotation_signal_header(layout.ns, layout.signal_header, samples)
 
     records_per_chunk = max(1, _COPY_CHUNK_BYTES // layout.record_bytes)
-    with _atomic_path(target) as tmp, source.open("rb") as src, tmp.open("wb") as dst:
+    with atomic_path(target) as tmp, source.open("rb") as src, tmp.open("wb") as dst:
         dst.write(header)
         src.seek(layout.header_bytes)
         for first in range(0, n, records_per_chunk):
@@ -959,3 +997,76 @@ def write_report_html(
 ) -> None:
     """Write the report of :func:`report_html` to ``path`` (UTF-8, atomically)."""
     _write_text(path, report_html(recording, result, hypnogram=hypnogram, png=png))
+
+
+# --------------------------------------------------------------------------- all
+
+
+#: Suffixes of the files :func:`write_all` writes, after the recording's stem.
+OUTPUT_SUFFIXES = {
+    "json": ".json",
+    "csv": ".csv",
+    "edf": ".annotated.edf",
+    "png": ".png",
+    "html": ".html",
+}
+
+
+def write_all(
+    recording: LegRecording,
+    result: PLMResult,
+    out_dir: str | Path,
+    *,
+    hypnogram: Hypnogram | None = None,
+    step: Callable[[str], None] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, Path]:
+    """Write every output of a scoring into ``out_dir`` (created if needed).
+
+    Files are named after the recording: ``<stem>.json``, ``<stem>.csv``,
+    ``<stem>.annotated.edf``, ``<stem>.png`` and ``<stem>.html``.
+
+    Parameters
+    ----------
+    recording : LegRecording
+        The recording scored (``recording.path`` is copied for the EDF+).
+    result : PLMResult
+        Its scoring.
+    out_dir : str | Path
+        Output folder.
+    hypnogram : Hypnogram, optional
+        The hypnogram used, if it did not come from the recording.
+    step : callable, optional
+        Called with the name of each file before it is written.
+    progress : callable, optional
+        Called with the fraction of the EDF+ copy done.
+
+    Returns
+    -------
+    paths : dict
+        The path written for each key of :data:`OUTPUT_SUFFIXES`.
+    """
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SignalError(f"cannot create folder {str(folder)!r}: {exc.strerror or exc}") from exc
+    stem = Path(recording.path).stem
+    paths = {kind: folder / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+
+    def announce(kind: str) -> None:
+        if step is not None:
+            step(paths[kind].name)
+
+    announce("json")
+    result_to_json(result, paths["json"], recording=recording)
+    announce("csv")
+    write_events_csv(result, paths["csv"])
+    announce("edf")
+    write_annotated_edf(recording.path, result, paths["edf"], progress=progress)
+    announce("png")
+    png = render_report_png(recording, result, hypnogram=hypnogram)
+    _write_bytes(paths["png"], png)
+    announce("html")
+    write_report_html(recording, result, paths["html"], hypnogram=hypnogram, png=png)
+    return paths
