@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,54 @@ def test_batch_checks_its_options(analyze: FakeAnalyze, cohort_dir: Path) -> Non
         run(cohort_dir, out, rules="x")
     with pytest.raises(ValueError, match="workers must be at least 1; got 0"):
         run(cohort_dir, out, workers=0)
+
+
+@pytest.fixture
+def cluster() -> Iterator[Any]:
+    from distributed import LocalCluster
+
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as running:
+        yield running
+
+
+def test_batch_on_an_existing_cluster(analyze: FakeAnalyze, cohort_dir: Path, cluster: Any) -> None:
+    out = cohort_dir.parent / "results.parquet"
+    summary = cohort.run_batch(cohort_dir, out, scheduler=cluster.scheduler_address)
+    assert (summary.ok, summary.failed) == (3, 0)
+    assert len(analyze.calls) == 3
+
+
+def test_workers_with_another_version_warn(
+    analyze: FakeAnalyze, cohort_dir: Path, cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cohort, "_worker_version", lambda: "0.0.9")
+    out = cohort_dir.parent / "results.parquet"
+    with pytest.warns(UserWarning, match=r"workers run quietlegs 0\.0\.9, this machine"):
+        cohort.run_batch(cohort_dir, out, scheduler=cluster.scheduler_address)
+
+
+def test_a_cluster_without_workers_is_refused(
+    analyze: FakeAnalyze, cohort_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(cohort, "WORKER_WAIT_S", 0.2)
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=0, processes=False, dashboard_address=None
+    ) as empty:
+        address = empty.scheduler_address
+        with pytest.raises(SignalError, match=r"has no worker \(waited 0\.2 s\)"):
+            cohort.run_batch(cohort_dir, cohort_dir / "r.parquet", scheduler=address)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(
+    analyze: FakeAnalyze, cohort_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cohort, "CONNECT_TIMEOUT_S", 0.3)
+    with pytest.raises(SignalError, match=r"cannot connect to the Dask scheduler at 'tcp://127"):
+        cohort.run_batch(cohort_dir, cohort_dir / "r.parquet", scheduler="tcp://127.0.0.1:9")
 
 
 def test_batch_on_worker_processes_with_real_files(tmp_path: Path) -> None:

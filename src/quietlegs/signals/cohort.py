@@ -295,7 +295,7 @@ def analyze_file(path: str, rules: str = "wasm2016") -> dict[str, Any]:
 # --------------------------------------------------------------------------- tables
 
 
-def _read_table(path: Path, required: Sequence[str]) -> list[dict[str, Any]]:
+def _read_arrow(path: Path, required: Sequence[str]) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -309,8 +309,7 @@ def _read_table(path: Path, required: Sequence[str]) -> list[dict[str, Any]]:
             f"{str(path)!r} is not a quietlegs plm-batch table (no column "
             f"{', '.join(repr(m) for m in missing)}); choose another --out"
         )
-    rows: list[dict[str, Any]] = table.to_pylist()
-    return rows
+    return table
 
 
 def read_results(out_path: str | Path) -> list[dict[str, Any]]:
@@ -321,42 +320,55 @@ def read_results(out_path: str | Path) -> list[dict[str, Any]]:
     SignalError
         If the file cannot be read or is not such a table.
     """
-    return _read_table(Path(out_path), _REQUIRED_RESULTS)
+    rows: list[dict[str, Any]] = _read_arrow(Path(out_path), _REQUIRED_RESULTS).to_pylist()
+    return rows
 
 
-def _write_table(
-    path: Path, rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]]
-) -> None:
+def _conform(table: pa.Table, columns: Sequence[tuple[str, str]]) -> pa.Table:
+    """``table`` with exactly ``columns`` (missing ones null), in order and type."""
     import pyarrow as pa
+
+    schema = _schema(columns)
+    arrays = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _write_arrow(path: Path, table: pa.Table) -> None:
     import pyarrow.parquet as pq
 
-    names = [name for name, _ in columns]
-    table = pa.Table.from_pylist(
-        [{n: r.get(n) for n in names} for r in rows], schema=_schema(columns)
-    )
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
 
 
 @dataclass
 class _Tables:
-    """The results and events tables being built: old rows merged with new ones."""
+    """The results and events tables being built: old rows merged with new ones.
+
+    Results are a dict per (path, rules); events stay columnar (Arrow), as a
+    cohort holds millions of them.
+    """
 
     out_path: Path
     events_path: Path
     results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    events: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    old_events: pa.Table | None = None
+    new_events: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
     dirty: bool = False
 
     @classmethod
     def load(cls, out_path: Path) -> _Tables:
         tables = cls(out_path, events_path_for(out_path))
         if out_path.exists():
-            for row in _read_table(out_path, _REQUIRED_RESULTS):
+            for row in _read_arrow(out_path, _REQUIRED_RESULTS).to_pylist():
                 tables.results[(row["path"], row["rules"])] = row
         if tables.events_path.exists():
-            for event in _read_table(tables.events_path, _REQUIRED_EVENTS):
-                tables.events.setdefault((event["path"], event["rules"]), []).append(event)
+            old = _read_arrow(tables.events_path, _REQUIRED_EVENTS)
+            tables.old_events = _conform(old, EVENT_COLUMNS)
         return tables
 
     def done(self, path: str, rules: str, key: str | None) -> bool:
@@ -366,23 +378,40 @@ class _Tables:
         )
 
     def add(self, row: dict[str, Any]) -> None:
+        import pyarrow as pa
+
         ident = (row["path"], row["rules"])
-        events = row.pop("events", [])
-        self.results[ident] = row
-        self.events[ident] = [
-            {"path": row["path"], "file_key": row["file_key"], "rules": row["rules"], **e}
-            for e in events
-        ]
+        fixed = {"path": row["path"], "file_key": row["file_key"], "rules": row["rules"]}
+        events = [{**fixed, **e} for e in row.pop("events", [])]
+        self.results[ident] = {name: row.get(name) for name, _ in RESULT_COLUMNS}
+        self.new_events[ident] = pa.Table.from_pylist(events, schema=_schema(EVENT_COLUMNS))
         self.dirty = True
 
+    def _events(self) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts = []
+        if self.old_events is not None and self.old_events.num_rows:
+            old = self.old_events
+            replaced = pa.array([f"{p}\0{r}" for p, r in self.new_events], pa.string())
+            keys = pc.binary_join_element_wise(old["path"], old["rules"], "\0")
+            parts.append(old.filter(pc.invert(pc.is_in(keys, value_set=replaced))))
+        parts += [self.new_events[ident] for ident in sorted(self.new_events)]
+        if not parts:
+            return _schema(EVENT_COLUMNS).empty_table()
+        table = pa.concat_tables(parts)
+        return table.sort_by([("path", "ascending"), ("rules", "ascending")])
+
     def save(self) -> None:
+        import pyarrow as pa
+
         if not self.dirty:
             return
-        idents = sorted(self.results)
         # Events first: the results table is what a resumed run trusts.
-        events = [e for ident in idents for e in self.events.get(ident, [])]
-        _write_table(self.events_path, events, EVENT_COLUMNS)
-        _write_table(self.out_path, [self.results[i] for i in idents], RESULT_COLUMNS)
+        _write_arrow(self.events_path, self._events())
+        rows = [self.results[ident] for ident in sorted(self.results)]
+        _write_arrow(self.out_path, pa.Table.from_pylist(rows, schema=_schema(RESULT_COLUMNS)))
         self.dirty = False
 
 
@@ -420,18 +449,59 @@ class BatchSummary:
 ProgressCallback = Callable[[int, int, dict[str, Any]], None]
 
 
+#: Seconds to wait for an existing cluster's scheduler to answer.
+CONNECT_TIMEOUT_S = 10.0
+#: Seconds to wait for a worker to join an existing cluster.
+WORKER_WAIT_S = 30.0
+
+
+def _worker_version() -> str:
+    """Run on each worker: the quietlegs version it has."""
+    return __version__
+
+
+def _check_workers(client: Client, scheduler: str) -> None:
+    """Refuse a cluster without workers or whose workers cannot run quietlegs.
+
+    Workers with another quietlegs version than this one only warn: each row
+    records the version of the worker that made it.
+    """
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except TimeoutError as exc:
+        raise SignalError(
+            f"the Dask scheduler at {scheduler!r} has no worker (waited {WORKER_WAIT_S:g} s); "
+            "start some with `dask worker` (see docs/plm-cohort.md)"
+        ) from exc
+    try:
+        versions: dict[str, str] = client.run(_worker_version)
+    except Exception as exc:  # any failure to run our code remotely; reported, not hidden
+        raise SignalError(
+            f"the workers of {scheduler!r} cannot run quietlegs ({type(exc).__name__}: {exc}); "
+            "install the same quietlegs on every worker"
+        ) from exc
+    others = sorted({v for v in versions.values() if v != __version__})
+    if others:
+        warnings.warn(
+            f"workers run quietlegs {', '.join(others)}, this machine {__version__}; "
+            "each row records the version that made it",
+            stacklevel=3,
+        )
+
+
 @contextmanager
 def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
             raise SignalError(
                 f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}"
             ) from exc
         with client:
+            _check_workers(client, scheduler)
             yield client
         return
     with (
