@@ -242,6 +242,39 @@ def test_annotated_edf_with_subsecond_start(tmp_path: Path) -> None:
     assert got == _expected(EVENTS)
 
 
+def make_discontinuous(path: Path, gap_from: int, gap_s: float) -> None:
+    """Turn an EDF+C into EDF+D: records from ``gap_from`` on start ``gap_s`` later."""
+    layout = outputs._EdfLayout(path)
+    assert layout.timekeeping_idx is not None
+    raw = bytearray(path.read_bytes())
+    raw[192:236] = b"EDF+D".ljust(44)
+    start = 2 * sum(layout.samples[: layout.timekeeping_idx])
+    size = 2 * layout.samples[layout.timekeeping_idx]
+    for k in range(gap_from, layout.n_records):
+        at = layout.header_bytes + k * layout.record_bytes + start
+        tals = bytes(raw[at : at + size])
+        rest = tals[tals.index(b"\x00") + 1 :]
+        new = f"+{k * layout.record_s + gap_s:g}\x14\x14".encode() + b"\x00" + rest
+        assert new[size:].strip(b"\x00") == b""
+        raw[at : at + size] = new[:size].ljust(size, b"\x00")
+    path.write_bytes(bytes(raw))
+
+
+def test_annotated_edf_discontinuous(tmp_path: Path) -> None:
+    # EDF+D: events are placed in the file's own time (record onsets), so a
+    # movement 75.25 s into the data is 100 s later after a 100-s gap at 60 s.
+    source = write_edf(tmp_path / "night.edf")
+    make_discontinuous(source, gap_from=60, gap_s=100.0)
+    out = tmp_path / "out.edf"
+    outputs.write_annotated_edf(source, make_result(), out)
+    annotated = read_edf(out)
+    assert annotated.reserved == "EDF+D"
+    assert not annotated.is_continuous
+    got = [(a.onset, a.duration, a.text) for a in annotated.annotations if "LM" in a.text]
+    shifted = [(e.onset_s + (100.0 if e.onset_s >= 60 else 0.0), e.duration_s) for e in EVENTS]
+    assert [(onset, duration) for onset, duration, _ in got] == shifted
+
+
 def test_annotated_edf_without_events_is_a_faithful_copy(tmp_path: Path) -> None:
     source = write_edf(tmp_path / "night.edf")
     out = tmp_path / "out.edf"

@@ -527,29 +527,33 @@ class _EdfLayout:
         self.timekeeping_idx = annotation_idx[0] if annotation_idx else None
 
     def record_onsets_s(self) -> np.ndarray:
-        """Start of every data record, in seconds after the header's start time."""
+        """Start of every data record, in seconds after the header's start time.
+
+        Plain EDF: ``k * record_s``. EDF+C: the first record's timekeeping
+        annotation (a sub-second start) plus ``k * record_s``. EDF+D: each
+        record's own timekeeping annotation (read record by record, a few bytes
+        each, never the whole file).
+        """
+        steps = np.arange(self.n_records, dtype=np.float64) * self.record_s
         if self.timekeeping_idx is None:
-            return np.arange(self.n_records, dtype=np.float64) * self.record_s
+            return steps
         start = 2 * sum(self.samples[: self.timekeeping_idx])
-        stop = start + 2 * self.samples[self.timekeeping_idx]
-        records = np.memmap(
-            self.path,
-            dtype=np.uint8,
-            mode="r",
-            offset=self.header_bytes,
-            shape=(self.n_records, self.record_bytes),
-        )
-        column = np.array(records[:, start:stop])
-        del records
-        onsets = np.empty(self.n_records, dtype=np.float64)
-        for k in range(self.n_records):
-            try:
-                onsets[k] = _parse_timekeeping(column[k].tobytes())
-            except ValueError as exc:
-                raise SignalError(
-                    f"{self.path}: data record {k} has no valid EDF+ timekeeping annotation"
-                ) from exc
-        return onsets
+        size = 2 * self.samples[self.timekeeping_idx]
+        continuous = _field(self.head, 192, 44).startswith("EDF+C")
+        count = 1 if continuous else self.n_records
+        onsets = np.empty(count, dtype=np.float64)
+        try:
+            with self.path.open("rb") as fh:
+                for k in range(count):
+                    fh.seek(self.header_bytes + k * self.record_bytes + start)
+                    onsets[k] = _parse_timekeeping(fh.read(size))
+        except ValueError as exc:
+            raise SignalError(
+                f"{self.path}: data record {k} has no valid EDF+ timekeeping annotation"
+            ) from exc
+        except OSError as exc:
+            raise SignalError(f"cannot read {str(self.path)!r}: {exc.strerror or exc}") from exc
+        return onsets[0] + steps if continuous else onsets
 
 
 def _annotation_signal_header(ns_old: int, signal_header: bytes, samples: int) -> bytes:
