@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
 
 from quietlegs import __version__
 from quietlegs._errors import QuietlegsError
@@ -24,6 +23,9 @@ from quietlegs.assessment.answers import normalize_answer
 from quietlegs.assessment.render import render_text
 from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
 from quietlegs.knowledge.schema import Question
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(
     help="quietlegs: leg weakness, restless legs, periodic limb movements and tremor.",
@@ -314,11 +316,24 @@ def _warn(message: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the commands: the message only, as ``warning: ...``."""
+    _warn(str(message))
+
+
 def _progress(*, counts: bool = False) -> Progress:
     """A progress display on stderr (nothing is drawn when stderr is not a terminal)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
+        Progress,
         ProgressColumn,
         SpinnerColumn,
         TextColumn,
@@ -467,6 +482,8 @@ def plm_batch_command(
     Exit status: 0 when every recording was scored, 1 when some failed (their
     rows say why), 2 on bad input.
     """
+    import warnings
+
     from quietlegs.signals import cohort, plm
 
     _check_choice("--rules", rules, plm.RULES)
@@ -474,6 +491,8 @@ def plm_batch_command(
         _fail(f"--workers must be at least 1; got {workers}")
     if scheduler is not None and (workers is not None or threads):
         _fail("--workers and --threads set up a local cluster; they cannot go with --scheduler")
+    shown_by_python = warnings.showwarning
+    warnings.showwarning = _show_warning
     with _progress(counts=True) as bar:
         task = bar.add_task("finding recordings", total=None)
 
@@ -500,6 +519,8 @@ def plm_batch_command(
         except QuietlegsError as exc:
             bar.stop()
             _fail(str(exc))
+        finally:
+            warnings.showwarning = shown_by_python
     out.print(
         f"{summary.total} recordings: {summary.ok} scored, {summary.failed} failed, "
         f"{summary.skipped} already done; results in {summary.out_path}, "

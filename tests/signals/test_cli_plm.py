@@ -281,3 +281,24 @@ def test_plm_batch_no_match(tmp_path: Path) -> None:
     result = invoke("plm-batch", f"{tmp_path}/nights/*.edf", "--out", tmp_path / "r.parquet")
     assert_fails(result, "no recording matches")
     assert not (tmp_path / "r.parquet").exists()
+
+
+def test_plm_batch_shows_warnings_as_messages(
+    analyze: FakeAnalyze, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quietlegs.signals import cohort
+
+    real_run = cohort.run_batch
+
+    def run_with_warning(*args: Any, **kwargs: Any) -> cohort.BatchSummary:
+        warnings.warn("workers run quietlegs 0.0.9, this machine 0.1.0", stacklevel=1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(cohort, "run_batch", run_with_warning)
+    write_edf(tmp_path / "a.edf")
+    shown_before = warnings.showwarning
+    result = invoke("plm-batch", tmp_path, "--out", tmp_path / "r.parquet", "--threads")
+    assert result.exit_code == 0, result.output
+    assert "warning: workers run quietlegs 0.0.9, this machine 0.1.0" in result.stderr
+    assert "UserWarning" not in result.stderr
+    assert warnings.showwarning is shown_before

@@ -547,7 +547,9 @@ def run_batch(
         default one per CPU core, and never more than the recordings to run.
     processes : bool
         Local cluster only: workers as processes (default) or as threads of
-        this process (debugging, tests).
+        this process (debugging, tests; Python's warnings are process-wide, so
+        with several threads a warning may be recorded on another recording's
+        row).
     progress : callable, optional
         Called after each recording as ``progress(done, total, row)``.
 
