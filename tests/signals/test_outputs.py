@@ -385,11 +385,16 @@ def test_png_report_edge_cases(index_basis: str) -> None:
     assert png.startswith(PNG_MAGIC)
 
 
-def test_example_epoch_is_the_one_with_most_periodic_movements() -> None:
+def test_example_epoch_is_the_one_with_most_periodic_movements_in_sleep() -> None:
     assert outputs._example_epoch(make_result(), DURATION_S, 30.0, 0.0) == 30.0
     assert outputs._example_epoch(make_result(events=()), DURATION_S, 30.0, 0.0) == 0.0
     late = (dataclasses.replace(EVENTS[1], onset_s=118.0),)
     assert outputs._example_epoch(make_result(events=late), DURATION_S, 30.0, 0.0) == 90.0
+    # two periodic movements in wake lose to one in N2
+    awake = tuple(dataclasses.replace(e, stage="W") for e in EVENTS[1:3])
+    asleep = (dataclasses.replace(EVENTS[3], onset_s=100.0),)
+    result = make_result(events=awake + asleep)
+    assert outputs._example_epoch(result, DURATION_S, 30.0, 0.0) == 90.0
 
 
 def test_imi_histogram_falls_back_to_the_events() -> None:
