@@ -494,7 +494,7 @@ def plm_batch_command(
     shown_by_python = warnings.showwarning
     warnings.showwarning = _show_warning
     with _progress(counts=True) as bar:
-        task = bar.add_task("finding recordings", total=None)
+        task = bar.add_task("finding recordings, starting the workers", total=None)
 
         def advance(done: int, total: int, row: dict[str, Any]) -> None:
             name = Path(row["path"]).name
@@ -521,8 +521,9 @@ def plm_batch_command(
             _fail(str(exc))
         finally:
             warnings.showwarning = shown_by_python
+    plural = "s" if summary.total != 1 else ""
     out.print(
-        f"{summary.total} recordings: {summary.ok} scored, {summary.failed} failed, "
+        f"{summary.total} recording{plural}: {summary.ok} scored, {summary.failed} failed, "
         f"{summary.skipped} already done; results in {summary.out_path}, "
         f"events in {summary.events_path}",
         highlight=False,
