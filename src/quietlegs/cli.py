@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from quietlegs.assessment.answers import normalize_answer
 from quietlegs.assessment.render import render_text
 from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
 from quietlegs.knowledge.schema import Question
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(
     help="quietlegs: leg weakness, restless legs, periodic limb movements and tremor.",
@@ -300,6 +303,234 @@ def serve(
         for role, email, password in logins:
             out.print(f"  {role:<13} {email:<34} {password}", highlight=False)
     server.serve(host, port)
+
+
+# --------------------------------------------------------------------------- signals
+# quietlegs.signals (numpy, matplotlib, dask) is imported inside the commands, so the
+# other commands start as fast as before.
+
+PLM_FORMATS = ("json", "csv", "text")
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the commands: the message only, as ``warning: ...``."""
+    _warn(str(message))
+
+
+def _progress(*, counts: bool = False) -> Progress:
+    """A progress display on stderr (nothing is drawn when stderr is not a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if counts:
+        columns += [BarColumn(), MofNCompleteColumn()]
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
+
+
+@app.command("plm")
+def plm_command(
+    recording_path: Annotated[
+        Path, typer.Argument(metavar="RECORDING.edf", help="The polysomnography (EDF or EDF+).")
+    ],
+    left: Annotated[
+        str | None,
+        typer.Option("--left", help="Label of the left leg EMG channel (default: found by label)."),
+    ] = None,
+    right: Annotated[
+        str | None,
+        typer.Option(
+            "--right", help="Label of the right leg EMG channel (default: found by label)."
+        ),
+    ] = None,
+    hypnogram_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--hypnogram",
+            help="Sleep stages (CSV or one stage per epoch); default: the EDF+ annotations.",
+        ),
+    ] = None,
+    rules: Annotated[str, typer.Option("--rules", help="Scoring rules: wasm2016 or aasm.")] = (
+        "wasm2016"
+    ),
+    age: Annotated[
+        float | None,
+        typer.Option("--age", help="Age in years (the PLMS threshold differs for children)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output: text, json, or csv (the events).")
+    ] = "text",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write <stem>.json, .csv, .annotated.edf, .png and .html to this folder.",
+        ),
+    ] = None,
+) -> None:
+    """Leg movements and periodic limb movements (PLMS) of one recording."""
+    import warnings
+
+    from quietlegs.signals import edf, hypnogram, outputs, plm
+
+    _check_choice("--format", fmt, PLM_FORMATS)
+    _check_choice("--rules", rules, plm.RULES)
+    if age is not None and not 0 <= age <= 130:
+        _fail(f"--age must be between 0 and 130 years; got {age:g}")
+    if not recording_path.is_file():
+        _fail(f"recording {str(recording_path)!r} does not exist")
+    if hypnogram_file is not None and not hypnogram_file.is_file():
+        _fail(f"hypnogram {str(hypnogram_file)!r} does not exist")
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught, _progress() as bar:
+            warnings.simplefilter("always")
+            task = bar.add_task(f"reading {recording_path.name}", total=None)
+            recording = edf.read_leg_recording(recording_path, left=left, right=right)
+            stages = None
+            if hypnogram_file is not None:
+                bar.update(task, description=f"reading {hypnogram_file.name}")
+                stages = hypnogram.read_hypnogram(hypnogram_file, recording.duration_s)
+            bar.update(task, description="detecting and scoring leg movements")
+            result = plm.analyze(recording, hypnogram=stages, rules=rules, age_years=age)
+            if out_dir is not None:
+                current = [""]
+
+                def step(name: str) -> None:
+                    current[0] = name
+                    bar.update(task, description=f"writing {name}")
+
+                def copied(done: float) -> None:
+                    bar.update(task, description=f"writing {current[0]} {done:.0%}")
+
+                written = outputs.write_all(
+                    recording, result, out_dir, hypnogram=stages, step=step, progress=copied
+                )
+            text = {
+                "json": lambda: outputs.result_to_json(result, recording=recording),
+                "csv": lambda: outputs.format_events_csv(result),
+                "text": lambda: outputs.format_text(result),
+            }[fmt]()
+        notes = [*recording.warnings, *(str(w.message) for w in caught)]
+    except QuietlegsError as exc:
+        _fail(str(exc))
+    shown = set(result.warnings) if fmt == "text" else set()
+    for note in dict.fromkeys([*notes, *result.warnings]):
+        if note not in shown:
+            _warn(note)
+    sys.stdout.write(text)
+    if out_dir is not None:
+        for path in written.values():
+            err.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
+
+
+@app.command("plm-batch")
+def plm_batch_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="DIR_OR_GLOB",
+            help="A folder (every .edf in it and below) or a quoted glob ('/data/**/*.edf').",
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Results table (Parquet), one row per recording; updated if it exists."
+        ),
+    ],
+    rules: Annotated[str, typer.Option("--rules", help="Scoring rules: wasm2016 or aasm.")] = (
+        "wasm2016"
+    ),
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Local cluster: number of workers (default: CPU cores)."),
+    ] = None,
+    threads: Annotated[
+        bool,
+        typer.Option("--threads", help="Local cluster: workers as threads of this process."),
+    ] = False,
+) -> None:
+    """Score many recordings in parallel on Dask; resumable (done recordings are skipped).
+
+    Exit status: 0 when every recording was scored, 1 when some failed (their
+    rows say why), 2 on bad input.
+    """
+    import warnings
+
+    from quietlegs.signals import cohort, plm
+
+    _check_choice("--rules", rules, plm.RULES)
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1; got {workers}")
+    if scheduler is not None and (workers is not None or threads):
+        _fail("--workers and --threads set up a local cluster; they cannot go with --scheduler")
+    shown_by_python = warnings.showwarning
+    warnings.showwarning = _show_warning
+    with _progress(counts=True) as bar:
+        task = bar.add_task("finding recordings, starting the workers", total=None)
+
+        def advance(done: int, total: int, row: dict[str, Any]) -> None:
+            name = Path(row["path"]).name
+            bar.update(task, description=f"scored {name}", completed=done, total=total)
+            if row["status"] != "ok":
+                bar.console.print(
+                    f"[red]failed:[/] {escape(row['path'])}: {escape(str(row['error']))}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+        try:
+            summary = cohort.run_batch(
+                source,
+                out_path,
+                rules=rules,
+                scheduler=scheduler,
+                workers=workers,
+                processes=not threads,
+                progress=advance,
+            )
+        except QuietlegsError as exc:
+            bar.stop()
+            _fail(str(exc))
+        finally:
+            warnings.showwarning = shown_by_python
+    plural = "s" if summary.total != 1 else ""
+    out.print(
+        f"{summary.total} recording{plural}: {summary.ok} scored, {summary.failed} failed, "
+        f"{summary.skipped} already done; results in {summary.out_path}, "
+        f"events in {summary.events_path}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def _version_callback(value: bool) -> None:
