@@ -9,8 +9,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from quietlegs._errors import SignalError
 from quietlegs.signals import _detect
-from quietlegs.signals.plm import SignalError, analyze, detect_leg_movements
+from quietlegs.signals.plm import analyze, detect_leg_movements
 from tests.signals._arrays import hypnogram_of, make_emg, make_night
 
 FS = 256.0

@@ -22,8 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from quietlegs import _errors
-from quietlegs._errors import QuietlegsError
+from quietlegs._errors import SignalError
 from quietlegs._validation import check_option, check_range, check_type
 from quietlegs.signals import _detect, _rules
 
@@ -32,13 +31,6 @@ logger = logging.getLogger("quietlegs.signals")
 #: The scoring standards offered: WASM 2016 (default) and the AASM manual.
 RULES = ("wasm2016", "aasm")
 
-
-class _FallbackSignalError(QuietlegsError, ValueError):
-    """Stand-in until ``quietlegs._errors.SignalError`` (owned by ``edf.py``) exists."""
-
-
-#: The error raised for unusable signals: ``quietlegs._errors.SignalError`` when it exists.
-SignalError: type[QuietlegsError] = getattr(_errors, "SignalError", _FallbackSignalError)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
