@@ -18,6 +18,8 @@ REDIS_URL
     Cache (rate limits, login throttling) in Redis; local memory when unset.
 QUIETLEGS_ALLOWED_HOSTS
     Comma-separated host names (production).
+QUIETLEGS_MAX_EDF_MB
+    Largest PSG recording (EDF/EDF+) a clinician may upload, in MB (default 512).
 """
 
 from __future__ import annotations
@@ -208,7 +210,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Request size limits: no form or API body of quietlegs comes near these.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+
+# PSG recordings (records.psg): the upload size limit, in MB, and whether the analysis
+# runs inline in the request (tests) instead of on the background worker.
+QUIETLEGS_MAX_EDF_MB = int(os.environ.get("QUIETLEGS_MAX_EDF_MB", "512"))
+QUIETLEGS_PSG_SYNC = False
 
 # Sessions in the cache, written through to the database: no session query per request.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

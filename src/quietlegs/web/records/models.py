@@ -87,3 +87,51 @@ class ClinicalNote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PSGStudy(models.Model):
+    """A polysomnography recording (EDF/EDF+) uploaded to a patient's record, and its
+    leg-movement analysis (``quietlegs.signals``), run in the background.
+
+    The file is stored under ``settings.DATA_DIR / "psg"`` with a random name; the
+    user's file name is kept only as text (``original_name``).
+    """
+
+    class Rules(models.TextChoices):
+        WASM2016 = "wasm2016", _("WASM/IRLSSG 2016")
+        AASM = "aasm", _("AASM")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        PROCESSING = "processing", _("processing")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="psg_studies"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField()
+    rules = models.CharField(
+        _("scoring rules"), max_length=16, choices=Rules.choices, default=Rules.WASM2016
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether the analysis has not finished yet (queued or processing)."""
+        return self.status in (self.Status.QUEUED, self.Status.PROCESSING)

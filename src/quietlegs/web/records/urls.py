@@ -9,4 +9,6 @@ urlpatterns = [
     path("patients/<int:patient_id>/labs/", views.add_lab_result, name="add_lab"),
     path("patients/<int:patient_id>/findings/", views.add_exam_finding, name="add_finding"),
     path("patients/<int:patient_id>/notes/", views.add_note, name="add_note"),
+    path("patients/<int:patient_id>/psg/", views.upload_psg, name="upload_psg"),
+    path("patients/<int:patient_id>/psg/<int:study_id>/", views.psg_study, name="psg_study"),
 ]

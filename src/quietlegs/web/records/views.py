@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,21 +21,41 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
-from quietlegs.web.records import services
+from quietlegs.web.records import psg, services
 from quietlegs.web.records.forms import (
     ClinicalNoteForm,
     ExamFindingForm,
     LabResultForm,
     PatientFilterForm,
 )
+from quietlegs.web.records.models import PSGStudy
 
 View = Callable[..., HttpResponse]
+
+
+class PSGUploadForm(forms.Form):
+    """A PSG recording (EDF/EDF+) and the scoring rules to analyse it with."""
+
+    file = forms.FileField(
+        label=_lazy("PSG recording (EDF or EDF+)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".edf,.rec,.EDF,.REC"}),
+    )
+    rules = forms.ChoiceField(
+        label=_lazy("Scoring rules"),
+        choices=PSGStudy.Rules.choices,
+        initial=PSGStudy.Rules.WASM2016,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "psg")
+        super().__init__(*args, **kwargs)
 
 
 def clinician_required(view: View) -> View:
@@ -94,6 +115,7 @@ def _render_patient(
     lab_form: LabResultForm | None = None,
     finding_form: ExamFindingForm | None = None,
     note_form: ClinicalNoteForm | None = None,
+    psg_form: PSGUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """Render the patient page and write its audit entry (one per page shown)."""
@@ -104,6 +126,9 @@ def _render_patient(
         "lab_form": lab_form or LabResultForm(),
         "finding_form": finding_form or ExamFindingForm(),
         "note_form": note_form or ClinicalNoteForm(),
+        "psg_form": psg_form or PSGUploadForm(),
+        "psg_studies": psg.patient_studies(patient),
+        "psg_max_mb": psg.max_bytes() // (1024 * 1024),
     }
     record(
         request,
@@ -227,4 +252,54 @@ def add_note(request: HttpRequest, patient_id: int) -> HttpResponse:
         services.add_note,
         _("The note was saved."),
         "notes",
+    )
+
+
+@require_POST
+@clinician_required
+def upload_psg(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Upload a PSG recording; its analysis runs in the background."""
+    clinician = _clinician(request)
+    patient = services.get_patient(clinician, patient_id)
+    if psg.request_too_large(request):  # refuse before reading the body into a temp file
+        messages.error(request, psg.too_large_message())
+        return redirect(_patient_url(patient, "psg"))
+    form = PSGUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            study = psg.submit_study(
+                request,
+                patient,
+                clinician,
+                form.cleaned_data["file"],
+                form.cleaned_data["rules"],
+            )
+        except PermissionError as exc:
+            raise Http404("No such patient.") from exc
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if study.status == PSGStudy.Status.DONE:
+                messages.success(request, _("The recording was uploaded and analysed."))
+            elif study.status == PSGStudy.Status.FAILED:
+                messages.error(request, _("The recording was uploaded but could not be analysed."))
+            else:
+                messages.success(
+                    request,
+                    _("The recording was uploaded; its analysis is running in the background."),
+                )
+            return redirect(_patient_url(patient, "psg"))
+    return _render_patient(request, patient, psg_form=form, status=400)
+
+
+@require_GET
+@clinician_required
+def psg_study(request: HttpRequest, patient_id: int, study_id: int) -> HttpResponse:
+    """A PSG study's full report: every index, PLMS by stage, the number of events."""
+    patient = services.get_patient(_clinician(request), patient_id)
+    study = psg.get_study(request, patient, study_id)
+    return render(
+        request,
+        "records/psg_study.html",
+        {"patient": patient, "item": psg.study_detail(study)},
     )

@@ -1,0 +1,332 @@
+"""PSG recordings on a patient's record: upload, background analysis, what the pages show.
+
+A clinician uploads an EDF/EDF+ recording; :func:`submit_study` checks it, stores it
+under ``settings.DATA_DIR / "psg"`` with a random name, creates a :class:`PSGStudy`
+(audited) and, once the transaction commits, queues the analysis
+(:func:`quietlegs.signals.edf.read_leg_recording` then
+:func:`quietlegs.signals.plm.analyze`) on a background worker.
+
+Background work
+---------------
+The worker is a module-level ``ThreadPoolExecutor(max_workers=1)``: a single
+background worker per web process, so recordings are analysed one at a time and
+the request thread never waits for them. It is good enough for one clinic on one
+server. Work queued in a process is lost if that process stops (the study then stays
+"queued"); for production with several processes or hosts use a real task queue
+(Celery, RQ, Django's tasks framework) calling :func:`process_study`. With the
+setting ``QUIETLEGS_PSG_SYNC = True`` (the tests) the analysis runs inline instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from quietlegs._errors import QuietlegsError
+from quietlegs.web.accounts.models import User
+from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.records.models import PSGStudy
+
+logger = logging.getLogger("quietlegs.web.psg")
+
+#: File name extensions accepted as EDF/EDF+ (compared case-insensitively).
+EDF_EXTENSIONS = (".edf", ".rec")
+#: The first 8 bytes of every EDF/EDF+ header: the version field, "0" and 7 spaces.
+EDF_MAGIC = b"0       "
+
+#: The single background worker of this process (see the module docstring).
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quietlegs-psg")
+
+#: What a failed study says when the failure was not a quietlegs error (details logged).
+GENERIC_FAILURE = _("The analysis failed because of an internal error; it has been logged.")
+
+
+def psg_dir() -> Path:
+    """Where uploaded recordings are stored (created on first use)."""
+    folder = Path(settings.DATA_DIR) / "psg"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def max_bytes() -> int:
+    """The upload size limit, from ``settings.QUIETLEGS_MAX_EDF_MB``."""
+    return int(settings.QUIETLEGS_MAX_EDF_MB) * 1024 * 1024
+
+
+#: Room for the multipart envelope and the other form fields above the file itself.
+REQUEST_OVERHEAD_BYTES = 64 * 1024
+
+
+def request_too_large(request: HttpRequest) -> bool:
+    """Whether the request's declared body is larger than any acceptable upload.
+
+    Checked before Django parses the body, so an oversized upload is refused
+    without being written to a temporary file.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False  # Django itself refuses a malformed length
+    return length > max_bytes() + REQUEST_OVERHEAD_BYTES
+
+
+def too_large_message() -> str:
+    """The message for an upload above ``settings.QUIETLEGS_MAX_EDF_MB``."""
+    return str(
+        _("The file is too large; the limit is %(limit)d MB.")
+        % {"limit": settings.QUIETLEGS_MAX_EDF_MB}
+    )
+
+
+def _check_upload(uploaded_file: UploadedFile[bytes], rules: str) -> None:
+    """Refuse a file that is not an EDF, is too large, or an unknown rule set."""
+    if rules not in PSGStudy.Rules.values:
+        raise ValidationError(_("Unknown scoring rules."), code="rules")
+    name = uploaded_file.name or ""
+    if not name.lower().endswith(EDF_EXTENSIONS):
+        raise ValidationError(
+            _("The file must be an EDF or EDF+ recording (a name ending in .edf or .rec)."),
+            code="extension",
+        )
+    size = uploaded_file.size or 0
+    if size > max_bytes():
+        raise ValidationError(
+            _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
+            % {"size": -(-size // (1024 * 1024)), "limit": settings.QUIETLEGS_MAX_EDF_MB},
+            code="size",
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(len(EDF_MAGIC))
+    uploaded_file.seek(0)
+    if head != EDF_MAGIC:
+        raise ValidationError(
+            _("The file is not an EDF recording: its header does not start like an EDF header."),
+            code="header",
+        )
+
+
+def _store(uploaded_file: UploadedFile[bytes]) -> Path:
+    """Write the upload in chunks to a new file with a random name; return its path."""
+    path = psg_dir() / f"{secrets.token_hex(16)}.edf"
+    with path.open("xb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    path.chmod(0o600)
+    return path
+
+
+def submit_study(
+    request: HttpRequest | None,
+    patient: User,
+    clinician: User,
+    uploaded_file: UploadedFile[bytes],
+    rules: str,
+) -> PSGStudy:
+    """Check and store a PSG recording, create its study and queue the analysis.
+
+    Parameters
+    ----------
+    request : HttpRequest | None
+        For the audit entry.
+    patient : User
+        Whose record the recording belongs to.
+    clinician : User
+        Who uploads it.
+    uploaded_file : UploadedFile
+        The EDF/EDF+ file (streamed to a temporary file by Django when large).
+    rules : str
+        ``"wasm2016"`` or ``"aasm"``.
+
+    Returns
+    -------
+    PSGStudy
+        Queued (or, with ``QUIETLEGS_PSG_SYNC``, already done or failed).
+
+    Raises
+    ------
+    PermissionError
+        If ``clinician`` may not change ``patient``'s record (nothing stored).
+    ValidationError
+        If the file is not an EDF, is too large, or ``rules`` is unknown (nothing stored).
+    """
+    if not clinician.is_clinician or not clinician.can_access_patient(patient):
+        raise PermissionError("this person may not change this patient's record")
+    _check_upload(uploaded_file, rules)
+    path = _store(uploaded_file)
+    try:
+        with transaction.atomic():
+            study = PSGStudy.objects.create(
+                patient=patient,
+                uploaded_by=clinician,
+                original_name=(uploaded_file.name or "")[:255],
+                stored_path=str(path),
+                size_bytes=uploaded_file.size or 0,
+                rules=rules,
+            )
+            record(request, AuditEvent.Action.CREATE, patient=patient, obj=study, actor=clinician)
+            if not settings.QUIETLEGS_PSG_SYNC:
+                study_id = study.pk
+                transaction.on_commit(lambda: _EXECUTOR.submit(_run_in_worker, study_id))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if settings.QUIETLEGS_PSG_SYNC:
+        process_study(study.pk)
+        study.refresh_from_db()
+    return study
+
+
+def _run_in_worker(study_id: int) -> None:
+    """The background worker's job: fresh database connections around the analysis."""
+    close_old_connections()
+    try:
+        process_study(study_id)
+    finally:
+        close_old_connections()
+
+
+def process_study(study_id: int) -> None:
+    """Analyse a queued study and store its result or a clear error.
+
+    A :class:`~quietlegs.QuietlegsError` (unreadable EDF, no leg channels...) is
+    stored with its message; any other exception is logged and stored as a generic
+    failure. Never raises for a failed analysis.
+    """
+    claimed = PSGStudy.objects.filter(pk=study_id, status=PSGStudy.Status.QUEUED).update(
+        status=PSGStudy.Status.PROCESSING
+    )
+    if not claimed:  # already taken, finished, or deleted
+        return
+    study = PSGStudy.objects.get(pk=study_id)
+    result: dict[str, Any] | None = None
+    error = ""
+    try:
+        from quietlegs.signals.edf import read_leg_recording
+        from quietlegs.signals.plm import analyze
+
+        recording = read_leg_recording(study.stored_path)
+        result = analyze(recording, rules=study.rules).to_dict()
+    except QuietlegsError as exc:
+        # The reader names the file by its path on disk; show the user's file name.
+        error = str(exc).replace(study.stored_path, study.original_name)
+    except Exception:
+        logger.exception("PSG study %s failed", study_id)
+        error = str(GENERIC_FAILURE)
+    study.result = result
+    study.error = error
+    study.status = PSGStudy.Status.FAILED if error else PSGStudy.Status.DONE
+    study.finished_at = timezone.now()
+    study.save(update_fields=["result", "error", "status", "finished_at"])
+
+
+# --- what the pages show -------------------------------------------------------------------
+
+#: The indices shown on the patient page, in order: (result key, label).
+KEY_INDICES: tuple[tuple[str, Any], ...] = (
+    ("lm_index", _("LM index (per hour)")),
+    ("plm_index", _("PLM index (per hour)")),
+    ("plms_index", _("PLMS index (per hour of sleep)")),
+    ("plmw_index", _("PLMW index (per hour of wake)")),
+    ("periodicity_index", _("Periodicity index")),
+)
+
+#: Every count and index of the study page: (result key, label).
+ALL_INDICES: tuple[tuple[str, Any], ...] = (
+    ("lm_count", _("Leg movements (LM)")),
+    ("plm_count", _("Periodic limb movements (PLM)")),
+    ("plms_count", _("PLM in sleep (PLMS)")),
+    ("plmw_count", _("PLM in wake (PLMW)")),
+    *KEY_INDICES,
+    ("plms_arousal_index", _("PLMS with arousal index (per hour of sleep)")),
+    ("plms_index_with_respiratory", _("PLMS index including respiratory-related movements")),
+    ("sleep_hours", _("Sleep (hours)")),
+    ("recording_hours", _("Recording (hours)")),
+)
+
+INDEX_BASIS_LABELS: dict[str, Any] = {
+    "sleep": _("per hour of sleep (a hypnogram was found)"),
+    "recording": _("per hour of recording (no hypnogram: no sleep stages were found)"),
+}
+
+
+def _fmt(value: Any, decimals: int = 1) -> str:
+    """A count as is, a rate or duration with ``decimals`` decimals, a missing value as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def _rows(result: dict[str, Any], keys: tuple[tuple[str, Any], ...]) -> list[tuple[str, str]]:
+    return [
+        (str(label), _fmt(result.get(key), 2 if key == "periodicity_index" else 1))
+        for key, label in keys
+        if key in result
+    ]
+
+
+def study_view(study: PSGStudy) -> dict[str, Any]:
+    """What a study's entry shows: status, and for a done study the key indices."""
+    result = study.result or {}
+    basis = str(result.get("index_basis", ""))
+    return {
+        "study": study,
+        "status_label": study.get_status_display(),
+        "rules_label": study.get_rules_display(),
+        "key_indices": _rows(result, KEY_INDICES),
+        "index_basis": str(INDEX_BASIS_LABELS.get(basis, basis)),
+        "finding": str(result.get("finding", "")),
+    }
+
+
+def study_detail(study: PSGStudy) -> dict[str, Any]:
+    """Everything the study page shows: all indices, PLMS by stage, events count."""
+    view = study_view(study)
+    result = study.result or {}
+    by_stage = result.get("plms_by_stage") or {}
+    view.update(
+        {
+            "all_indices": _rows(result, ALL_INDICES),
+            "plms_by_stage": [(str(stage), _fmt(v)) for stage, v in by_stage.items()],
+            "events_count": len(result.get("events") or []),
+            "warnings": [str(w) for w in result.get("warnings") or []],
+        }
+    )
+    return view
+
+
+def patient_studies(patient: User) -> list[dict[str, Any]]:
+    """``patient``'s PSG studies, newest first, as :func:`study_view` entries."""
+    return [
+        study_view(s)
+        for s in PSGStudy.objects.filter(patient=patient).select_related("uploaded_by")
+    ]
+
+
+def get_study(request: HttpRequest | None, patient: User, study_id: int) -> PSGStudy:
+    """Return ``patient``'s study ``study_id`` and audit the read.
+
+    The caller has already checked the user may see ``patient``.
+
+    Raises
+    ------
+    Http404
+        If the study does not exist or belongs to another patient.
+    """
+    study = PSGStudy.objects.filter(patient=patient, pk=study_id).first()
+    if study is None:
+        raise Http404("No such study.")
+    record(request, AuditEvent.Action.VIEW, patient=patient, obj=study)
+    return study

@@ -1,0 +1,268 @@
+"""PSG recordings on a patient's record: upload, analysis, the patient and study pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from quietlegs.web.accounts.models import User
+from quietlegs.web.audit.models import AuditEvent
+from quietlegs.web.records import psg
+from quietlegs.web.records.models import PSGStudy
+from tests.signals.synth import make_night, write_edf
+from tests.web.webtools import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def edf_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A 10-minute, 256 Hz, two-leg synthetic night as EDF+ bytes."""
+    path = tmp_path_factory.mktemp("psg") / "night.edf"
+    write_edf(path, make_night(600, 256.0, seed=1))
+    return path.read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def psg_settings(settings: Any, tmp_path: Path) -> Path:
+    settings.QUIETLEGS_PSG_SYNC = True
+    settings.DATA_DIR = tmp_path
+    return tmp_path / "psg"
+
+
+def stored_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
+def upload(
+    client: Client, patient: User, data: bytes, name: str = "night.edf", rules: str = "wasm2016"
+) -> Any:
+    return client.post(
+        reverse("records:upload_psg", args=[patient.pk]),
+        {"psg-file": SimpleUploadedFile(name, data), "psg-rules": rules},
+    )
+
+
+def test_upload_analyses_and_the_page_shows_the_indices(
+    clinician: User, patient: User, edf_bytes: bytes, psg_settings: Path
+) -> None:
+    client = login(clinician)
+    response = upload(client, patient, edf_bytes, name="Night One.EDF")
+    assert response.status_code == 302
+    assert response["Location"].endswith("#psg")
+    study = PSGStudy.objects.get()
+    assert study.status == PSGStudy.Status.DONE, study.error
+    assert study.finished_at is not None
+    assert study.result is not None
+    assert study.result["lm_count"] > 0
+    assert study.original_name == "Night One.EDF"
+    assert study.size_bytes == len(edf_bytes)
+    assert study.uploaded_by == clinician
+    stored = Path(study.stored_path)
+    assert stored.parent == psg_settings
+    assert "Night" not in stored.name
+    assert stored.read_bytes() == edf_bytes
+
+    page = client.get(reverse("records:patient", args=[patient.pk]))
+    html = page.content.decode()
+    assert "PLMS index (per hour of sleep)" in html
+    assert f"{study.result['plms_index']:.1f}" in html
+    assert "Periodicity index" in html
+    assert 'enctype="multipart/form-data"' in html
+    study_url = reverse("records:psg_study", args=[patient.pk, study.pk])
+    assert study_url == f"/clinic/patients/{patient.pk}/psg/{study.pk}/"
+    assert study_url in html
+
+    detail = client.get(study_url)
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert "PLMS by sleep stage" in text
+    assert f"{study.result['lm_count']} leg movements were detected." in text
+    assert "Leg movements (LM)" in text
+
+    events = AuditEvent.objects.filter(patient=patient)
+    assert events.filter(action="create", object_type="psgstudy", object_id=str(study.pk)).exists()
+    assert events.filter(action="view", object_type="psgstudy", object_id=str(study.pk)).exists()
+    assert events.filter(action="view", object_type="patient_record").exists()
+
+
+def test_aasm_rules_are_stored(clinician: User, patient: User, edf_bytes: bytes) -> None:
+    upload(login(clinician), patient, edf_bytes, rules="aasm")
+    study = PSGStudy.objects.get()
+    assert study.rules == "aasm"
+    assert study.result is not None
+    assert study.result["rules"] == "aasm"
+
+
+def test_a_non_edf_file_is_refused_and_nothing_stored(
+    clinician: User, patient: User, psg_settings: Path
+) -> None:
+    response = upload(login(clinician), patient, b"hello, not a recording", name="notes.txt")
+    assert response.status_code == 400
+    assert (
+        "The file must be an EDF or EDF+ recording (a name ending in .edf or .rec)."
+        in response.content.decode()
+    )
+    response = upload(login(clinician), patient, b"PK\x03\x04 zip pretending", name="fake.edf")
+    assert response.status_code == 400
+    assert (
+        "The file is not an EDF recording: its header does not start like an EDF header."
+        in response.content.decode()
+    )
+    assert not PSGStudy.objects.exists()
+    assert stored_files(psg_settings) == []
+    assert not AuditEvent.objects.filter(action="create").exists()
+
+
+def test_unknown_rules_are_refused(clinician: User, patient: User, edf_bytes: bytes) -> None:
+    response = upload(login(clinician), patient, edf_bytes, rules="rechtschaffen")
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    assert not PSGStudy.objects.exists()
+
+
+def test_a_too_large_file_is_refused(
+    clinician: User, patient: User, edf_bytes: bytes, settings: Any, psg_settings: Path
+) -> None:
+    settings.QUIETLEGS_MAX_EDF_MB = 0
+    # small enough to pass the request-length check, larger than the file limit
+    response = upload(login(clinician), patient, edf_bytes[:1000])
+    assert response.status_code == 400
+    assert "The file is too large (1 MB); the limit is 0 MB." in response.content.decode()
+    assert not PSGStudy.objects.exists()
+    assert stored_files(psg_settings) == []
+
+
+def test_a_request_larger_than_the_limit_is_refused_before_parsing(
+    clinician: User, patient: User, edf_bytes: bytes, settings: Any, psg_settings: Path
+) -> None:
+    settings.QUIETLEGS_MAX_EDF_MB = 0
+    client = login(clinician)
+    big = edf_bytes * 2  # 1.9 MB: above the limit plus the allowance for the form envelope
+    response = upload(client, patient, big)
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "The file is too large; the limit is 0 MB." in page.content.decode()
+    assert not PSGStudy.objects.exists()
+    assert stored_files(psg_settings) == []
+
+
+def test_another_clinics_clinician_gets_404_and_nothing_is_stored(
+    other_clinician: User, patient: User, edf_bytes: bytes, psg_settings: Path
+) -> None:
+    client = login(other_clinician)
+    assert upload(client, patient, edf_bytes).status_code == 404
+    assert not PSGStudy.objects.exists()
+    assert stored_files(psg_settings) == []
+
+
+def test_the_service_refuses_a_clinician_without_access(
+    other_clinician: User, patient: User, edf_bytes: bytes, psg_settings: Path
+) -> None:
+    with pytest.raises(PermissionError):
+        psg.submit_study(
+            None, patient, other_clinician, SimpleUploadedFile("a.edf", edf_bytes), "wasm2016"
+        )
+    assert stored_files(psg_settings) == []
+
+
+def test_study_page_of_another_clinic_or_patient_is_404(
+    clinician: User,
+    other_clinician: User,
+    patient: User,
+    other_patient: User,
+    edf_bytes: bytes,
+) -> None:
+    upload(login(clinician), patient, edf_bytes)
+    study = PSGStudy.objects.get()
+    url = reverse("records:psg_study", args=[patient.pk, study.pk])
+    assert login(other_clinician).get(url).status_code == 404
+    assert login(patient).get(url).status_code == 404
+    # the study exists, but not on this patient's record
+    wrong = reverse("records:psg_study", args=[other_patient.pk, study.pk])
+    assert login(other_clinician).get(wrong).status_code == 404
+    assert not AuditEvent.objects.filter(action="view", object_type="psgstudy").exists()
+
+
+def test_a_truncated_edf_fails_with_the_readers_message(
+    clinician: User, patient: User, edf_bytes: bytes
+) -> None:
+    client = login(clinician)
+    response = upload(client, patient, edf_bytes[: len(edf_bytes) // 2], name="cut.edf")
+    assert response.status_code == 302
+    study = PSGStudy.objects.get()
+    assert study.status == PSGStudy.Status.FAILED
+    assert study.result is None
+    assert "truncated" in study.error
+    assert study.error.startswith("cut.edf: ")
+    assert study.stored_path not in study.error  # the path on disk is not shown
+    html = client.get(reverse("records:patient", args=[patient.pk])).content.decode()
+    assert "The analysis failed:" in html
+    assert "truncated" in html
+
+
+def test_an_unexpected_exception_is_a_generic_failure(
+    clinician: User, patient: User, edf_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("quietlegs.signals.plm.analyze", boom)
+    upload(login(clinician), patient, edf_bytes)
+    study = PSGStudy.objects.get()
+    assert study.status == PSGStudy.Status.FAILED
+    assert study.error == str(psg.GENERIC_FAILURE)
+    assert "secret" not in study.error
+
+
+def test_a_queued_study_shows_processing(clinician: User, patient: User) -> None:
+    study = PSGStudy.objects.create(
+        patient=patient,
+        uploaded_by=clinician,
+        original_name="later.edf",
+        stored_path="/nonexistent.edf",
+        size_bytes=1,
+    )
+    html = login(clinician).get(reverse("records:patient", args=[patient.pk])).content.decode()
+    assert "Processing — refresh in a minute." in html
+    assert study.is_pending
+
+
+def test_background_mode_queues_on_commit(
+    clinician: User,
+    patient: User,
+    edf_bytes: bytes,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.QUIETLEGS_PSG_SYNC = False
+    submitted: list[tuple[Any, int]] = []
+    monkeypatch.setattr(psg._EXECUTOR, "submit", lambda fn, arg: submitted.append((fn, arg)))
+    with django_capture_on_commit_callbacks(execute=True):
+        study = psg.submit_study(
+            None, patient, clinician, SimpleUploadedFile("n.edf", edf_bytes), "wasm2016"
+        )
+    assert study.status == PSGStudy.Status.QUEUED
+    assert submitted == [(psg._run_in_worker, study.pk)]
+    # What the worker does (without closing the test's connection):
+    psg.process_study(study.pk)
+    study.refresh_from_db()
+    assert study.status == PSGStudy.Status.DONE
+    psg.process_study(study.pk)  # a second run does nothing
+    assert PSGStudy.objects.get().finished_at == study.finished_at
+
+
+def test_the_size_setting_defaults_to_512_mb_and_large_uploads_stream() -> None:
+    from django.conf import global_settings
+
+    from quietlegs.web import settings as app_settings
+
+    assert app_settings.QUIETLEGS_MAX_EDF_MB == 512
+    assert app_settings.QUIETLEGS_PSG_SYNC is False
+    assert app_settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= global_settings.FILE_UPLOAD_MAX_MEMORY_SIZE
