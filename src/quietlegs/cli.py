@@ -18,14 +18,17 @@ from rich.markup import escape
 
 from quietlegs import __version__
 from quietlegs._errors import QuietlegsError
-from quietlegs.assessment import LANGUAGES, Interview, assess
-from quietlegs.assessment.answers import normalize_answer
-from quietlegs.assessment.render import render_text
-from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
-from quietlegs.knowledge.schema import Question
 
+# The knowledge base and the assessment (their schema models, YAML loading) are imported
+# inside the commands that use them, and quietlegs.signals (numpy, scipy, matplotlib,
+# dask) inside the signal commands, so each command loads only what it needs:
+# ``quietlegs plm`` and ``quietlegs --version`` start without the knowledge base,
+# ``questions``/``assess``/``kb check`` without numpy or scipy.
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+    from quietlegs.knowledge import KnowledgeBase
+    from quietlegs.knowledge.schema import Question
 
 app = typer.Typer(
     help="quietlegs: leg weakness, restless legs, periodic limb movements and tremor.",
@@ -63,7 +66,15 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         _fail(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
+def _languages() -> tuple[str, ...]:
+    from quietlegs.assessment import LANGUAGES
+
+    return LANGUAGES
+
+
 def _load(kb_dir: Path | None) -> KnowledgeBase:
+    from quietlegs.knowledge import load_knowledge_base
+
     try:
         return load_knowledge_base(kb_dir)
     except QuietlegsError as exc:
@@ -102,7 +113,7 @@ def questions(
 ) -> None:
     """List every question of the knowledge base."""
     _check_choice("--format", fmt, ("json", "text"))
-    _check_choice("--lang", lang, LANGUAGES)
+    _check_choice("--lang", lang, _languages())
     kb = _load(kb_dir)
     items = [_question_dict(q, lang) for q in kb.questions.values()]
     if fmt == "json":
@@ -185,6 +196,8 @@ def _ask(q: Question, lang: str) -> Any:
 
     Questions of the red-flag screen cannot be skipped.
     """
+    from quietlegs.assessment.answers import normalize_answer
+
     hints = _HINTS[lang]
     out.print()
     out.print(f"[bold]{escape(q.text.get(lang))}[/]", highlight=False)
@@ -233,8 +246,11 @@ def assess_command(
     kb_dir: KbOpt = None,
 ) -> None:
     """Assess answers from a file, or run the interview in the terminal."""
+    from quietlegs.assessment import Interview, assess
+    from quietlegs.assessment.render import render_text
+
     _check_choice("--format", fmt, ("json", "text"))
-    _check_choice("--lang", lang, LANGUAGES)
+    _check_choice("--lang", lang, _languages())
     kb = _load(kb_dir)
     if answers_file is not None:
         answers = _read_answers(answers_file)
@@ -263,6 +279,8 @@ def assess_command(
 @kb_app.command("check")
 def kb_check(kb_dir: KbOpt = None) -> None:
     """Validate the knowledge base; list every problem with its file and line."""
+    from quietlegs.knowledge import load_knowledge_base
+
     try:
         kb = load_knowledge_base(kb_dir, cache=False)
     except QuietlegsError as exc:
@@ -554,3 +572,7 @@ def _main(
 def main() -> None:
     """Entry point of the ``quietlegs`` script."""
     app()
+
+
+if __name__ == "__main__":  # ``python -m quietlegs.cli ...``, as the installed script
+    main()
