@@ -222,3 +222,19 @@ def test_mains_line_is_found_only_when_present() -> None:
     assert _detect.find_mains(hum50, FS) == 50.0
     assert _detect.find_mains(hum60, FS) == 60.0
     assert _detect.find_mains(clean, FS) is None
+
+
+@pytest.mark.parametrize("fs", [100.0, 200.0, 256.0, 500.0, 512.0])
+def test_fused_envelope_equals_filter_then_block_means(fs: float) -> None:
+    rng = np.random.default_rng(2)
+    taps = _detect.fir_taps(fs)
+    block = max(1, round(fs / _detect.ENVELOPE_RATE_HZ))
+    for n in (taps.size + 5, 300_001):
+        x = rng.standard_normal(n) * 20.0
+        y = np.abs(_detect.fir_filter(x, taps).astype(np.float64))
+        k = n // block
+        expected = y[: k * block].reshape(k, block).mean(axis=1)
+        got = _detect.fir_rectified_means(x, taps, block)
+        assert got.dtype == np.float32
+        assert got.shape == (k,)
+        assert np.allclose(got, expected, rtol=1e-5, atol=1e-4)
