@@ -238,3 +238,17 @@ def test_fused_envelope_equals_filter_then_block_means(fs: float) -> None:
         assert got.dtype == np.float32
         assert got.shape == (k,)
         assert np.allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_threaded_envelope_equals_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    fs = 200.0
+    x = rng.standard_normal(200_003) * 5.0
+    x[50_000:50_400] += 60.0 * rng.standard_normal(400)
+    monkeypatch.setattr(_detect, "_n_threads", lambda: 1)
+    env1, block1 = _detect.envelope(x, fs)
+    monkeypatch.setattr(_detect, "_n_threads", lambda: 2)
+    monkeypatch.setattr(_detect, "FIR_THREAD_CHUNK_ROWS", 300)
+    env2, block2 = _detect.envelope(x, fs)
+    assert block1 == block2
+    assert np.allclose(env1, env2, rtol=1e-5, atol=1e-5)

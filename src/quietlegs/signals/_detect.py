@@ -164,7 +164,7 @@ def _blas_local_threads() -> Any:
         ]
         for path in candidates:
             try:
-                fn = getattr(ctypes.CDLL(str(path)), "openblas_set_num_threads_local")
+                fn = ctypes.CDLL(str(path)).openblas_set_num_threads_local
             except (OSError, AttributeError):
                 continue
             fn.argtypes = [ctypes.c_int]
@@ -293,8 +293,13 @@ def fir_rectified_means(
     # Chunks start on a block boundary: rows per chunk a multiple of block / gcd.
     threads = _n_threads()
     step = block // math.gcd(half, block)
-    target = FIR_THREAD_CHUNK_ROWS if threads > 1 else FIR_CHUNK_ROWS
-    rows_per_chunk = max(step, target // step * step)
+    if threads > 1:
+        # A multiple of `threads` chunks of about equal size, so no worker idles at the end.
+        n_chunks = threads * max(1, round(n_rows / (threads * FIR_THREAD_CHUNK_ROWS)))
+        target = -(-n_rows // n_chunks)
+        rows_per_chunk = -(-target // step) * step
+    else:
+        rows_per_chunk = max(step, FIR_CHUNK_ROWS // step * step)
     means = np.empty(n_rows * half // block + 1, dtype=np.float32)
     weights = np.full(block, 1.0 / block, dtype=np.float32)
 
