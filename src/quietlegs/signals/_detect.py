@@ -5,7 +5,8 @@ The chain (``docs/plm.md`` explains each choice):
 1. band-pass 10-100 Hz: a centred (zero-phase) 0.25-s FIR computed as three matrix
    products; when a 50/60-Hz mains line stands out of the spectrum, a Butterworth
    band-pass plus a notch instead (one causal ``sosfilt`` pass in float32);
-2. full-wave rectification and block means at ~32 Hz (the only full-rate steps);
+2. full-wave rectification and block means at ~32 Hz (the only full-rate steps; on the
+   FIR path fused with the filter, chunk by chunk in cache, in two worker threads);
 3. a 0.1-s moving average and a 0.3-s grey opening (running minimum then maximum), which
    removes anything narrower than 0.3 s -- QRS complexes that leak into the leg channel --
    and keeps every burst long enough to be an LM (>= 0.5 s) with its edges;
