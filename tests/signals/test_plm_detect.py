@@ -222,3 +222,33 @@ def test_mains_line_is_found_only_when_present() -> None:
     assert _detect.find_mains(hum50, FS) == 50.0
     assert _detect.find_mains(hum60, FS) == 60.0
     assert _detect.find_mains(clean, FS) is None
+
+
+@pytest.mark.parametrize("fs", [100.0, 200.0, 256.0, 500.0, 512.0])
+def test_fused_envelope_equals_filter_then_block_means(fs: float) -> None:
+    rng = np.random.default_rng(2)
+    taps = _detect.fir_taps(fs)
+    block = max(1, round(fs / _detect.ENVELOPE_RATE_HZ))
+    for n in (taps.size + 5, 300_001):
+        x = rng.standard_normal(n) * 20.0
+        y = np.abs(_detect.fir_filter(x, taps).astype(np.float64))
+        k = n // block
+        expected = y[: k * block].reshape(k, block).mean(axis=1)
+        got = _detect.fir_rectified_means(x, taps, block)
+        assert got.dtype == np.float32
+        assert got.shape == (k,)
+        assert np.allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_threaded_envelope_equals_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    fs = 200.0
+    x = rng.standard_normal(200_003) * 5.0
+    x[50_000:50_400] += 60.0 * rng.standard_normal(400)
+    monkeypatch.setattr(_detect, "_n_threads", lambda: 1)
+    env1, block1 = _detect.envelope(x, fs)
+    monkeypatch.setattr(_detect, "_n_threads", lambda: 2)
+    monkeypatch.setattr(_detect, "FIR_THREAD_CHUNK_ROWS", 300)
+    env2, block2 = _detect.envelope(x, fs)
+    assert block1 == block2
+    assert np.allclose(env1, env2, rtol=1e-5, atol=1e-5)

@@ -5,7 +5,8 @@ The chain (``docs/plm.md`` explains each choice):
 1. band-pass 10-100 Hz: a centred (zero-phase) 0.25-s FIR computed as three matrix
    products; when a 50/60-Hz mains line stands out of the spectrum, a Butterworth
    band-pass plus a notch instead (one causal ``sosfilt`` pass in float32);
-2. full-wave rectification and block means at ~32 Hz (the only full-rate steps);
+2. full-wave rectification and block means at ~32 Hz (the only full-rate steps; on the
+   FIR path fused with the filter, chunk by chunk in cache, in two worker threads);
 3. a 0.1-s moving average and a 0.3-s grey opening (running minimum then maximum), which
    removes anything narrower than 0.3 s -- QRS complexes that leak into the leg channel --
    and keeps every burst long enough to be an LM (>= 0.5 s) with its edges;
@@ -17,8 +18,12 @@ The chain (``docs/plm.md`` explains each choice):
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,16 +111,31 @@ def fir_taps(sfreq_hz: float) -> npt.NDArray[np.float64]:
     return np.asarray(taps, dtype=np.float64)
 
 
+#: Output rows (of ``taps.size // 2`` samples) per chunk of the fused FIR + envelope
+#: kernel when it runs on the calling thread: small enough that a chunk's arrays stay
+#: in cache (~32 KB each at 256 Hz) and that OpenBLAS keeps each product on one
+#: thread (it threads products with m * n * k > 262144, and its own threads are slow
+#: and erratic when the CPUs are busy).
+FIR_CHUNK_ROWS = 256
+#: Rows per chunk in the worker threads, where OpenBLAS is pinned to one thread per
+#: worker: larger chunks, few enough that the workers rarely wait for the GIL.
+FIR_THREAD_CHUNK_ROWS = 16384
+#: Worker threads of the fused kernel (numpy releases the GIL in the products and
+#: ufuncs); at most the CPUs available. Used only when OpenBLAS can be pinned to one
+#: thread in each worker (``openblas_set_num_threads_local``, OpenBLAS >= 0.3.27).
+MAX_THREADS = 2
+
 _WORKSPACE = threading.local()
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _buffer(name: str, size: int) -> F32:
     """A float32 work array of ``size``, kept per thread and reused between calls.
 
-    Fresh 30-MB arrays cost more in page faults (the kernel zeroing pages) than the
-    arithmetic done on them; a process that analyses many recordings reuses these.
-    At most three arrays of the longest signal seen are kept (90 MB for 8 h at 256 Hz);
-    :func:`clear_workspace` frees them.
+    Fresh multi-megabyte arrays cost page faults (the kernel zeroing pages) on every
+    call. Kept: three chunks of the FIR (~100 KB) and two envelope-rate arrays
+    (2 x 3.7 MB for 8 h at 256 Hz); :func:`clear_workspace` frees them.
     """
     bufs: dict[str, F32] = _WORKSPACE.__dict__.setdefault("bufs", {})
     buf = bufs.get(name)
@@ -130,47 +150,175 @@ def clear_workspace() -> None:
     _WORKSPACE.__dict__.pop("bufs", None)
 
 
-def fir_filter(
-    x: npt.NDArray[np.floating[Any]], taps: npt.NDArray[np.float64], *, reuse: bool = False
+_BLAS_LOCAL_THREADS: Any = None  # ctypes function, False when not available
+
+
+def _blas_local_threads() -> Any:
+    """OpenBLAS's ``openblas_set_num_threads_local`` (this thread only), or None."""
+    global _BLAS_LOCAL_THREADS
+    if _BLAS_LOCAL_THREADS is None:
+        _BLAS_LOCAL_THREADS = False
+        root = Path(np.__file__).resolve().parent
+        candidates = [
+            *sorted(root.parent.glob("numpy.libs/*openblas*")),
+            *sorted(root.glob(".dylibs/*openblas*")),
+        ]
+        for path in candidates:
+            try:
+                fn = ctypes.CDLL(str(path)).openblas_set_num_threads_local
+            except (OSError, AttributeError):
+                continue
+            fn.argtypes = [ctypes.c_int]
+            fn.restype = ctypes.c_int
+            _BLAS_LOCAL_THREADS = fn
+            break
+    return _BLAS_LOCAL_THREADS or None
+
+
+def _n_threads() -> int:
+    """Worker threads for the fused kernel: 1 (run inline) unless BLAS can be pinned."""
+    if _blas_local_threads() is None:
+        return 1
+    return max(1, min(MAX_THREADS, os.cpu_count() or 1))
+
+
+def _pin_blas() -> None:
+    fn = _blas_local_threads()
+    if fn is not None:
+        fn(1)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(
+                _n_threads(), thread_name_prefix="quietlegs-fir", initializer=_pin_blas
+            )
+        return _POOL
+
+
+def fir_matrices(taps: npt.NDArray[np.float64]) -> tuple[F32, F32, F32]:
+    """The centred FIR as three ``half x half`` Toeplitz blocks (float32).
+
+    With the signal cut into rows of ``half = taps.size // 2`` samples, output row k
+    depends on input rows k-1, k and k+1 only: ``Y = X[:-2] @ H_prev + X[1:-1] @ H_cur
+    + X[2:] @ H_next``.
+    """
+    half = taps.size // 2
+    r = np.arange(3 * half)[:, None]
+    i = np.arange(half)[None, :]
+    m = r - i
+    big = np.where((m >= 0) & (m < taps.size), taps[np.clip(m, 0, taps.size - 1)], 0.0)
+    big = big.astype(np.float32)
+    return big[:half], big[half : 2 * half], big[2 * half :]
+
+
+def _fir_chunk(
+    x: npt.NDArray[np.floating[Any]], r0: int, n_rows: int, mats: tuple[F32, F32, F32]
 ) -> F32:
+    """Rows ``r0 .. r0 + n_rows`` of the centred FIR of ``x`` (a per-thread work array).
+
+    Row k holds outputs ``[k * half, (k + 1) * half)``; the input is read from
+    ``x[(r0 - 1) * half : (r0 + n_rows + 1) * half]``, converted to float32 on the fly
+    and padded with the first and last sample beyond the ends.
+    """
+    h_prev, h_cur, h_next = mats
+    half = h_cur.shape[0]
+    n = x.size
+    seg = _buffer("seg", (n_rows + 2) * half)
+    s0 = (r0 - 1) * half
+    s1 = s0 + seg.size
+    lo, hi = max(s0, 0), min(s1, n)
+    if s0 < lo:
+        seg[: lo - s0] = x[0]
+    seg[lo - s0 : hi - s0] = x[lo:hi]
+    if hi < s1:
+        seg[hi - s0 :] = x[n - 1]
+    rows = seg.reshape(n_rows + 2, half)
+    out = _buffer("out", n_rows * half).reshape(n_rows, half)
+    tmp = _buffer("tmp", n_rows * half).reshape(n_rows, half)
+    np.matmul(rows[:-2], h_prev, out=out)
+    np.matmul(rows[1:-1], h_cur, out=tmp)
+    out += tmp
+    np.matmul(rows[2:], h_next, out=tmp)
+    out += tmp
+    return out
+
+
+def fir_filter(x: npt.NDArray[np.floating[Any]], taps: npt.NDArray[np.float64]) -> F32:
     """Centred FIR filtering as three matrix products (BLAS), float32.
 
     ``y[n] = sum_m taps[m] * x[n + m - half]`` with the ends padded by the first and last
-    sample (no step, no start-up transient). The signal is cut into rows of ``half``
-    samples; output row k depends on input rows k-1, k and k+1 only, so the filter is
-    ``Y = X[:-2] @ H_prev + X[1:-1] @ H_cur + X[2:] @ H_next`` -- a few memory passes
-    instead of a sample-by-sample loop. With ``reuse`` the result is a view of a
-    per-thread work array, valid until the next call.
+    sample (no step, no start-up transient); see :func:`fir_matrices`. The reference
+    for :func:`fir_rectified_means`, which fuses it with the envelope.
     """
+    mats = fir_matrices(taps)
     half = taps.size // 2
-    block = half
+    n_rows = -(-x.size // half)
+    y = _fir_chunk(x, 0, n_rows, mats).reshape(-1)[: x.size].copy()
+    clear_workspace()
+    return y
+
+
+def fir_rectified_means(
+    x: npt.NDArray[np.floating[Any]], taps: npt.NDArray[np.float64], block: int
+) -> F32:
+    """Block means of ``abs(fir_filter(x, taps))``, fused chunk by chunk, float32.
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (n,)
+        Signal (any float dtype; converted to float32 chunk by chunk).
+    taps : ndarray of float64, odd length
+        FIR taps (centred).
+    block : int
+        Samples per mean.
+
+    Returns
+    -------
+    ndarray of float32, shape (n // block,)
+        Mean of ``abs(y)`` over ``[k * block, (k + 1) * block)``.
+
+    Notes
+    -----
+    The filter, the rectification and the block means run on chunks of
+    :data:`FIR_CHUNK_ROWS` rows that stay in cache, in up to :data:`MAX_THREADS`
+    threads; the full-rate filtered signal never exists as a whole.
+    """
+    mats = fir_matrices(taps)
+    half = taps.size // 2
     n = x.size
-    n_rows = -(-n // block)
-    size = n_rows * block
-    if reuse:
-        padded = _buffer("padded", size + 2 * block)
-        out = _buffer("out", size).reshape(n_rows, block)
-        tmp = _buffer("tmp", size).reshape(n_rows, block)
+    n_blocks = n // block
+    n_rows = -(-n // half)
+    # Chunks start on a block boundary: rows per chunk a multiple of block / gcd.
+    threads = _n_threads()
+    step = block // math.gcd(half, block)
+    if threads > 1:
+        # A multiple of `threads` chunks of about equal size, so no worker idles at the end.
+        n_chunks = threads * max(1, round(n_rows / (threads * FIR_THREAD_CHUNK_ROWS)))
+        target = -(-n_rows // n_chunks)
+        rows_per_chunk = -(-target // step) * step
     else:
-        padded = np.empty(size + 2 * block, dtype=np.float32)
-        out = np.empty((n_rows, block), dtype=np.float32)
-        tmp = np.empty((n_rows, block), dtype=np.float32)
-    padded[:block] = x[0]
-    padded[block : block + n] = x
-    padded[block + n :] = x[-1]
-    rows = padded.reshape(n_rows + 2, block)
-    r = np.arange(3 * block)[:, None]
-    i = np.arange(block)[None, :]
-    m = r - block - i + half
-    big = np.where((m >= 0) & (m < taps.size), taps[np.clip(m, 0, taps.size - 1)], 0.0)
-    big = big.astype(np.float32)
-    np.matmul(rows[:-2], big[:block], out=out)
-    np.matmul(rows[1:-1], big[block : 2 * block], out=tmp)
-    out += tmp
-    np.matmul(rows[2:], big[2 * block :], out=tmp)
-    out += tmp
-    result: F32 = out.reshape(-1)[:n]
-    return result
+        rows_per_chunk = max(step, FIR_CHUNK_ROWS // step * step)
+    means = np.empty(n_rows * half // block + 1, dtype=np.float32)
+    weights = np.full(block, 1.0 / block, dtype=np.float32)
+
+    def run(r0: int) -> None:
+        c = min(rows_per_chunk, n_rows - r0)
+        y = _fir_chunk(x, r0, c, mats).reshape(-1)
+        k = y.size // block
+        np.abs(y, out=y)
+        first = r0 * half // block
+        np.matmul(y[: k * block].reshape(k, block), weights, out=means[first : first + k])
+
+    starts = range(0, n_rows, rows_per_chunk)
+    if threads > 1 and len(starts) > 1:
+        list(_pool().map(run, starts))
+    else:
+        for r0 in starts:
+            run(r0)
+    return means[:n_blocks]
 
 
 def find_mains(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> float | None:
@@ -223,8 +371,9 @@ def envelope(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> tuple[F32, in
     env_rate = sfreq_hz / block
     mains = find_mains(x, sfreq_hz)
     if mains is None:
-        # Fast path: zero-phase FIR band-pass by matrix products.
-        y = fir_filter(x, fir_taps(sfreq_hz), reuse=True)
+        # Fast path: zero-phase FIR band-pass by matrix products, fused with the
+        # rectification and the block means.
+        env = fir_rectified_means(x, fir_taps(sfreq_hz), block)
     else:
         # Mains hum: IIR band-pass + notch (a FIR this short cannot notch 1-2 Hz wide).
         x32 = np.asarray(x, dtype=np.float32)
@@ -238,17 +387,42 @@ def envelope(x: npt.NDArray[np.floating[Any]], sfreq_hz: float) -> tuple[F32, in
         y = np.asarray(
             signal.sosfilt(sos, x32, zi=np.asarray(zi, dtype=np.float32))[0], dtype=np.float32
         )
-    n_blocks = y.size // block
-    rect = np.abs(y[: n_blocks * block], out=y[: n_blocks * block])
-    env = rect.reshape(n_blocks, block) @ np.full(block, 1.0 / block, dtype=np.float32)
+        n_blocks = y.size // block
+        rect = np.abs(y[: n_blocks * block], out=y[: n_blocks * block])
+        env = rect.reshape(n_blocks, block) @ np.full(block, 1.0 / block, dtype=np.float32)
     k_smooth = max(1, round(ENVELOPE_SMOOTH_S * env_rate))
+    half = max(0, round(ENVELOPE_OPENING_S * env_rate / 2))
+    env = np.asarray(env, dtype=np.float32)
+    threads = _n_threads()
+    if threads == 1 or env.size < 1024 * threads:
+        return smooth_and_open(env, k_smooth, half), block
+    # Both steps are local (a sample depends on its neighbours within ``halo``): run
+    # them on parts of the envelope, each read with its halo, in the worker threads.
+    halo = k_smooth // 2 + 2 * half
+    bounds = np.linspace(0, env.size, threads + 1).astype(np.int64)
+    out = np.empty_like(env)
+
+    def run(j: int) -> None:
+        a, b = int(bounds[j]), int(bounds[j + 1])
+        lo, hi = max(0, a - halo), min(env.size, b + halo)
+        out[a:b] = smooth_and_open(env[lo:hi], k_smooth, half)[a - lo : b - lo]
+
+    list(_pool().map(run, range(threads)))
+    return out, block
+
+
+def smooth_and_open(env: F32, k_smooth: int, half: int) -> F32:
+    """Moving average over ``k_smooth`` samples, then a grey opening of ``2 * half + 1``.
+
+    The moving average is ``np.convolve(..., mode="same")`` (zeros beyond the ends); the
+    opening cuts its window at the ends (see :func:`running_extreme`).
+    """
     if k_smooth > 1 and env.size >= k_smooth:
         env = np.convolve(env, np.full(k_smooth, 1.0 / k_smooth, dtype=np.float32), mode="same")
-    half = max(0, round(ENVELOPE_OPENING_S * env_rate / 2))
     if half:
         # Grey opening with a centred window of 2 * half + 1 samples.
         env = running_extreme(running_extreme(env, half, np.minimum), half, np.maximum)
-    return np.asarray(env, dtype=np.float32), block
+    return np.asarray(env, dtype=np.float32)
 
 
 def running_extreme(x: F32, half: int, op: np.ufunc) -> F32:
@@ -267,15 +441,23 @@ def running_extreme(x: F32, half: int, op: np.ufunc) -> F32:
     """
     k = 2 * half + 1
     fill = np.float32(np.inf if op is np.minimum else -np.inf)
-    cur = np.full(x.size + 2 * half, fill, dtype=np.float32)
+    # Ping-pong between two per-thread work arrays (no allocation per step).
+    cur = _buffer("extreme_a", x.size + 2 * half)
+    nxt = _buffer("extreme_b", x.size + 2 * half)
+    cur[:half] = fill
     cur[half : half + x.size] = x
+    cur[half + x.size :] = fill
+    length = cur.size
     width = 1  # cur[j] is the extreme of the padded signal over [j, j + width)
     while 2 * width <= k:
-        cur = op(cur[:-width], cur[width:])
+        op(cur[: length - width], cur[width:length], out=nxt[: length - width])
+        length -= width
+        cur, nxt = nxt, cur
         width *= 2
     if width < k:
-        cur = op(cur[: -(k - width)], cur[k - width :])
-    return np.asarray(cur[: x.size], dtype=np.float32)
+        op(cur[: length - (k - width)], cur[k - width : length], out=nxt[: length - (k - width)])
+        cur = nxt
+    return cur[: x.size].copy()
 
 
 def baseline(env: F32, env_rate_hz: float) -> F32:
@@ -327,9 +509,11 @@ def threshold_events(excess_uv: F32, env_rate_hz: float) -> npt.NDArray[np.int64
     if above.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
     quiet = excess_uv <= LM_OFFSET_THRESHOLD_UV
-    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
-    q_start = np.flatnonzero(edges == 1)
-    q_end = np.flatnonzero(edges == -1)
+    # Runs of equal values: [bounds[j], bounds[j + 1]); quiet and active runs alternate.
+    bounds = np.concatenate(([0], np.flatnonzero(quiet[1:] != quiet[:-1]) + 1, [m]))
+    first_quiet = 0 if quiet[0] else 1
+    q_start = bounds[:-1][first_quiet::2]
+    q_end = bounds[1:][first_quiet::2]
     need = math.ceil(LM_OFFSET_QUIET_S * env_rate_hz - 1e-9)
     long_quiet = (q_end - q_start) >= need
     q_start, q_end = q_start[long_quiet], q_end[long_quiet]
