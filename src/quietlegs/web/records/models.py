@@ -72,6 +72,11 @@ class ExamFinding(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    @property
+    def written_by(self) -> Any:
+        """Who recorded it (the same name as on a note, for the shared template)."""
+        return self.recorded_by
+
 
 class ClinicalNote(models.Model):
     """A clinician's note on a patient."""
@@ -87,6 +92,11 @@ class ClinicalNote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    @property
+    def written_by(self) -> Any:
+        """Who wrote it (the same name as on a finding, for the shared template)."""
+        return self.author
 
 
 class PSGStudy(models.Model):
