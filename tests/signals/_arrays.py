@@ -1,9 +1,9 @@
 """Seeded synthetic leg EMG and nights for the PLM tests and benchmarks.
 
-A minimal stand-in for ``tests/signals/synth.py`` (helper A), which also writes EDF
-files: this one only makes arrays. ``FakeHypnogram`` and ``FakeEvent`` follow the
-shared contract of ``quietlegs.signals.hypnogram`` (``Hypnogram``, ``ScoredEvent``) so
-the scoring can be tested before that module is merged.
+Arrays only (``tests/signals/synth.py`` makes whole EDF+ nights with exact truth).
+``FakeHypnogram`` and ``FakeEvent`` are minimal objects with the interface of
+``quietlegs.signals.hypnogram`` (``Hypnogram``, ``ScoredEvent``), so that the scoring
+rules are tested on hand-made stages and events without parsing annotations.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from quietlegs._errors import SignalError
 from quietlegs.signals import _detect
-from quietlegs.signals.plm import analyze, detect_leg_movements
+from quietlegs.signals.plm import analyze, detect_both_legs, detect_leg_movements
 from tests.signals._arrays import hypnogram_of, make_emg, make_night
 
 FS = 256.0
@@ -252,3 +254,137 @@ def test_threaded_envelope_equals_inline(monkeypatch: pytest.MonkeyPatch) -> Non
     env2, block2 = _detect.envelope(x, fs)
     assert block1 == block2
     assert np.allclose(env1, env2, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fs", [100.0, 200.0, 256.0, 500.0, 512.0, 1000.0])
+def test_fir_taps_equal_scipy_firwin(fs: float) -> None:
+    from scipy import signal
+
+    taps = _detect.fir_taps(fs)
+    half = taps.size // 2
+    high = min(_detect.BAND_HZ[1], _detect.MAX_EDGE_SHARE_OF_FS * fs)
+    expected = signal.firwin(2 * half + 1, [_detect.BAND_HZ[0], high], pass_zero=False, fs=fs)
+    assert np.allclose(taps, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_baseline_smoothing_equals_scipy_median_filter() -> None:
+    from scipy import ndimage
+
+    rng = np.random.default_rng(3)
+    rate = 32.0
+    per_block = round(_detect.BASELINE_BLOCK_S * rate)
+    env = rng.gamma(2.0, 3.0, 23 * per_block + 17).astype(np.float32)
+    got = _detect.baseline(env, rate)
+    sub = env[:: _detect.BASELINE_SUBSAMPLE]
+    step = per_block // _detect.BASELINE_SUBSAMPLE
+    n_full = sub.size // step
+    levels = np.percentile(sub[: n_full * step].reshape(n_full, step), 30.0, axis=1)
+    levels = np.append(levels, np.percentile(sub[n_full * step :], 30.0))
+    smooth = ndimage.median_filter(levels, size=5, mode="nearest").astype(np.float32)
+    assert np.array_equal(got, np.repeat(smooth, per_block)[: env.size])
+
+
+def test_importing_detection_does_not_import_scipy_signal() -> None:
+    code = (
+        "import sys, quietlegs.signals.plm, quietlegs.signals.edf; "
+        "print(sorted(m for m in sys.modules if m.startswith(('scipy.signal', 'scipy.ndimage'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
+
+
+def test_worker_threads_run_inline_and_use_worker_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_detect, "_blas_local_threads", lambda: lambda n: 0)
+    seen: list[tuple[bool, int]] = []
+
+    def probe(item: int) -> int:
+        seen.append((_detect._in_worker(), _detect._n_threads()))
+        return item * 2
+
+    assert _detect.map_legs(probe, [1, 2]) == [2, 4]
+    assert seen == [(True, 1), (True, 1)]
+    assert not _detect._in_worker()
+    assert _detect.map_legs(probe, [3]) == [6]  # one item: inline on the caller
+    assert seen[-1] == (False, 2)
+
+
+def test_both_legs_give_the_same_events_as_each_leg_alone() -> None:
+    left = make_emg(300.0, FS, [(20.0, 2.0, 40.0), (100.0, 1.0, 30.0)], floor_uv=3.0, seed=1)
+    right = make_emg(300.0, FS, [(50.0, 3.0, 40.0)], floor_uv=3.0, seed=2)
+    got_left, got_right = detect_both_legs(left, right, FS)
+    assert got_left is not None
+    assert got_right is not None
+    assert np.array_equal(got_left, detect_leg_movements(left, FS))
+    assert np.array_equal(got_right, detect_leg_movements(right, FS))
+    assert len(got_left) == 2
+    assert len(got_right) == 1
+    only_right = detect_both_legs(None, right, FS, rules="aasm")
+    assert only_right[0] is None
+    assert only_right[1] is not None
+    assert np.array_equal(only_right[1], got_right)
+
+
+def test_both_legs_errors_name_the_problem() -> None:
+    leg = make_emg(30.0, FS, [], floor_uv=3.0)
+    with pytest.raises(ValueError, match="left_uv and right_uv are both None"):
+        detect_both_legs(None, None, FS)
+    with pytest.raises(ValueError, match="rules"):
+        detect_both_legs(leg, leg, FS, rules="bogus")
+    with pytest.raises(ValueError, match="sfreq_hz"):
+        detect_both_legs(leg, leg, 50.0)
+    with pytest.raises(ValueError, match="1-D array"):
+        detect_both_legs(leg, np.zeros((2, 4000)), FS)
+
+
+NOTCH_BANDS_256 = [0, 4, 12, 44, 48.5, 51.5, 56, 100, 108, 128]
+
+
+@pytest.mark.parametrize(
+    ("numtaps", "bands", "desired", "weight"),
+    [
+        (65, NOTCH_BANDS_256, [0, 0, 1, 1, 0, 0, 1, 1, 0, 0], [1, 1, 100, 1, 1]),
+        (31, [0, 20, 30, 128], [1, 1, 0, 0], [1, 3]),
+        (21, [0, 40, 60, 128], [0, 1, 1, 0.5], [2, 1]),  # sloped bands
+    ],
+)
+def test_firls_equals_scipy(
+    numtaps: int, bands: list[float], desired: list[float], weight: list[float]
+) -> None:
+    from scipy import signal
+
+    expected = signal.firls(numtaps, bands, desired, weight=weight, fs=256.0)
+    got = _detect.firls(numtaps, bands, desired, weight, 256.0)
+    assert np.allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def _gain_db(taps: npt.NDArray[np.float64], freq_hz: float, fs: float) -> float:
+    m = np.arange(taps.size) - taps.size // 2
+    return float(20 * np.log10(abs(np.sum(taps * np.exp(-2j * np.pi * freq_hz / fs * m)))))
+
+
+@pytest.mark.parametrize("fs", [200.0, 256.0, 500.0, 512.0, 1000.0])
+@pytest.mark.parametrize("mains", [50.0, 60.0])
+def test_notch_fir_removes_mains_and_passes_emg(fs: float, mains: float) -> None:
+    taps = _detect.notch_fir_taps(fs, mains)
+    assert taps.size % 2 == 1
+    assert np.allclose(taps, taps[::-1])  # linear phase: zero phase once centred
+    for offset in (-0.5, -0.2, 0.0, 0.2, 0.5):
+        assert _gain_db(taps, mains + offset, fs) < -45.0
+    high = min(100.0, 0.45 * fs)
+    pass_band = [f for f in np.arange(14.0, high - 4.0, 1.0) if abs(f - mains) > 7.0]
+    gains = [_gain_db(taps, f, fs) for f in pass_band]
+    assert min(gains) > -1.0
+    assert max(gains) < 1.0
+    assert _gain_db(taps, 2.0, fs) < -20.0  # drift and movement artefacts
+
+
+def test_hum_is_removed_before_the_thresholds() -> None:
+    bursts = [(20.0, 2.0, 30.0), (80.0, 1.0, 25.0)]
+    clean = make_emg(120.0, FS, bursts, floor_uv=3.0, seed=4)
+    humming = clean + 40.0 * np.sin(2 * np.pi * 50.0 * np.arange(clean.size) / FS)
+    assert _detect.find_mains(humming, FS) == 50.0
+    found = detect_leg_movements(humming, FS)
+    assert len(found) == 2
+    assert np.allclose(found[:, 0] / FS, [20.0, 80.0], atol=0.25)
