@@ -266,3 +266,102 @@ def test_the_size_setting_defaults_to_512_mb_and_large_uploads_stream() -> None:
     assert app_settings.QUIETLEGS_MAX_EDF_MB == 512
     assert app_settings.QUIETLEGS_PSG_SYNC is False
     assert app_settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= global_settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _study(patient: User, clinician: User, status: str, **fields: Any) -> PSGStudy:
+    values: dict[str, Any] = {"stored_path": "/nonexistent.edf", **fields}
+    return PSGStudy.objects.create(
+        patient=patient,
+        uploaded_by=clinician,
+        original_name="n.edf",
+        size_bytes=1,
+        status=status,
+        **values,
+    )
+
+
+def test_interrupted_studies_are_queued_again(
+    clinician: User, patient: User, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    settings.QUIETLEGS_PSG_SYNC = False
+    submitted: list[int] = []
+    monkeypatch.setattr(psg._EXECUTOR, "submit", lambda fn, arg: submitted.append(arg))
+    now = timezone.now()
+    stale_min = psg.STALE_PROCESSING_MINUTES
+    queued = _study(patient, clinician, PSGStudy.Status.QUEUED)
+    stale = _study(
+        patient,
+        clinician,
+        PSGStudy.Status.PROCESSING,
+        started_at=now - datetime.timedelta(minutes=stale_min + 1),
+    )
+    running = _study(
+        patient,
+        clinician,
+        PSGStudy.Status.PROCESSING,
+        started_at=now - datetime.timedelta(minutes=stale_min - 1),
+    )
+    done = _study(patient, clinician, PSGStudy.Status.DONE)
+    assert psg.requeue_interrupted(now=now) == [queued.pk, stale.pk]
+    assert submitted == [queued.pk, stale.pk]
+    statuses = dict(PSGStudy.objects.values_list("pk", "status"))
+    assert statuses[stale.pk] == PSGStudy.Status.QUEUED
+    assert statuses[running.pk] == PSGStudy.Status.PROCESSING
+    assert statuses[done.pk] == PSGStudy.Status.DONE
+
+
+def test_requeue_command_analyses_inline_in_sync_mode(
+    clinician: User, patient: User, edf_bytes: bytes, psg_settings: Path
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    psg_settings.mkdir(parents=True, exist_ok=True)
+    path = psg_settings / "kept.edf"
+    path.write_bytes(edf_bytes)
+    study = _study(patient, clinician, PSGStudy.Status.QUEUED, stored_path=str(path))
+    out = StringIO()
+    call_command("psg_requeue", stdout=out)
+    assert out.getvalue().strip() == "re-queued 1 PSG studies"
+    study.refresh_from_db()
+    assert study.status == PSGStudy.Status.DONE, study.error
+    assert study.started_at is not None
+    assert study.started_at <= study.finished_at  # type: ignore[operator]
+
+
+def test_the_report_figure_and_events_are_served_to_the_clinic_only(
+    clinician: User,
+    other_clinician: User,
+    patient: User,
+    edf_bytes: bytes,
+) -> None:
+    from quietlegs.signals.outputs import EVENT_FIELDS
+
+    client = login(clinician)
+    upload(client, patient, edf_bytes, name="Night One.edf")
+    study = PSGStudy.objects.get()
+    page = client.get(reverse("records:psg_study", args=[patient.pk, study.pk])).content.decode()
+    figure_url = reverse("records:psg_study_file", args=[patient.pk, study.pk, "figure.png"])
+    csv_url = reverse("records:psg_study_file", args=[patient.pk, study.pk, "events.csv"])
+    assert figure_url in page
+    assert csv_url in page
+    before = AuditEvent.objects.filter(object_type="psgstudy", action="view").count()
+    figure = client.get(figure_url)
+    assert figure.status_code == 200
+    assert figure["Content-Type"] == "image/png"
+    assert b"".join(figure.streaming_content).startswith(b"\x89PNG\r\n\x1a\n")  # type: ignore[attr-defined]
+    events = client.get(csv_url)
+    assert events["Content-Disposition"] == 'attachment; filename="Night One-events.csv"'
+    lines = b"".join(events.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == ",".join(EVENT_FIELDS)
+    assert len(lines) - 1 == len(study.result["events"])  # type: ignore[index]
+    assert AuditEvent.objects.filter(object_type="psgstudy", action="view").count() == before + 2
+    bogus = reverse("records:psg_study_file", args=[patient.pk, study.pk, "secret.txt"])
+    assert client.get(bogus).status_code == 404
+    assert login(other_clinician).get(figure_url).status_code == 404
+    assert login(patient).get(figure_url).status_code == 404

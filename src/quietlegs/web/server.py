@@ -31,6 +31,7 @@ def prepare(*, demo: bool = True) -> list[tuple[str, str, str]]:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("psg_requeue", verbosity=0)
     if not demo:
         return []
     created = demo_data.load_demo_data()

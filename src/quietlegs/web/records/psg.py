@@ -11,14 +11,18 @@ Background work
 The worker is a module-level ``ThreadPoolExecutor(max_workers=1)``: a single
 background worker per web process, so recordings are analysed one at a time and
 the request thread never waits for them. It is good enough for one clinic on one
-server. Work queued in a process is lost if that process stops (the study then stays
-"queued"); for production with several processes or hosts use a real task queue
-(Celery, RQ, Django's tasks framework) calling :func:`process_study`. With the
-setting ``QUIETLEGS_PSG_SYNC = True`` (the tests) the analysis runs inline instead.
+server. Work queued in a process that stops is picked up again when the server starts
+(:func:`requeue_interrupted`, called by ``quietlegs serve``; also the management command
+``psg_requeue``): studies still "queued", and studies "processing" for longer than
+:data:`STALE_PROCESSING_MINUTES`, are queued again. :func:`process_study` claims a study
+with a conditional update, so a study is never analysed twice at once even when several
+processes re-queue it. With the setting ``QUIETLEGS_PSG_SYNC = True`` (the tests) the
+analysis runs inline instead.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +52,11 @@ EDF_MAGIC = b"0       "
 
 #: The single background worker of this process (see the module docstring).
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quietlegs-psg")
+
+#: A study "processing" for longer than this is taken to have been interrupted (its
+#: process stopped): an 8-h night is analysed in under a second and a 500-MB recording
+#: in well under a minute, so 30 minutes leaves a wide margin.
+STALE_PROCESSING_MINUTES = 30
 
 #: What a failed study says when the failure was not a quietlegs error (details logged).
 GENERIC_FAILURE = _("The analysis failed because of an internal error; it has been logged.")
@@ -204,7 +214,7 @@ def process_study(study_id: int) -> None:
     failure. Never raises for a failed analysis.
     """
     claimed = PSGStudy.objects.filter(pk=study_id, status=PSGStudy.Status.QUEUED).update(
-        status=PSGStudy.Status.PROCESSING
+        status=PSGStudy.Status.PROCESSING, started_at=timezone.now()
     )
     if not claimed:  # already taken, finished, or deleted
         return
@@ -216,7 +226,9 @@ def process_study(study_id: int) -> None:
         from quietlegs.signals.plm import analyze
 
         recording = read_leg_recording(study.stored_path)
-        result = analyze(recording, rules=study.rules).to_dict()
+        scored = analyze(recording, rules=study.rules)
+        result = scored.to_dict()
+        _write_report_files(study, recording, scored)
     except QuietlegsError as exc:
         # The reader names the file by its path on disk; show the user's file name.
         error = str(exc).replace(study.stored_path, study.original_name)
@@ -228,6 +240,62 @@ def process_study(study_id: int) -> None:
     study.status = PSGStudy.Status.FAILED if error else PSGStudy.Status.DONE
     study.finished_at = timezone.now()
     study.save(update_fields=["result", "error", "status", "finished_at"])
+
+
+#: The files kept next to an analysed recording, by the name the page links to:
+#: the report figure (hypnogram with every LM, IMI histogram, an epoch of raw EMG)
+#: and the events table.
+REPORT_FILES = {"figure.png": "image/png", "events.csv": "text/csv; charset=utf-8"}
+
+
+def report_file_path(study: PSGStudy, name: str) -> Path:
+    """Where the report file ``name`` (a key of :data:`REPORT_FILES`) of ``study`` is kept."""
+    if name not in REPORT_FILES:
+        raise Http404("No such report file.")
+    return Path(f"{study.stored_path}.{name}")
+
+
+def _write_report_files(study: PSGStudy, recording: Any, scored: Any) -> None:
+    """Write the figure and the events CSV; a figure that fails is logged, not fatal."""
+    from quietlegs.signals import outputs
+
+    outputs.write_events_csv(scored, report_file_path(study, "events.csv"))
+    try:
+        outputs.write_report_png(recording, scored, report_file_path(study, "figure.png"))
+    except (OSError, ValueError, RuntimeError):
+        logger.exception("PSG study %s: the report figure could not be drawn", study.pk)
+
+
+def requeue_interrupted(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue again the studies whose analysis was lost with a stopped process.
+
+    Studies "processing" since more than :data:`STALE_PROCESSING_MINUTES` go back to
+    "queued"; every "queued" study is then submitted to this process's worker (or
+    analysed inline when ``QUIETLEGS_PSG_SYNC``).
+
+    Returns
+    -------
+    list of int
+        The ids of the studies submitted, oldest first.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(minutes=STALE_PROCESSING_MINUTES)
+    PSGStudy.objects.filter(status=PSGStudy.Status.PROCESSING).filter(
+        Q(started_at__lt=stale) | Q(started_at__isnull=True)
+    ).update(status=PSGStudy.Status.QUEUED)
+    ids = list(
+        PSGStudy.objects.filter(status=PSGStudy.Status.QUEUED)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for study_id in ids:
+        if settings.QUIETLEGS_PSG_SYNC:
+            process_study(study_id)
+        else:
+            _EXECUTOR.submit(_run_in_worker, study_id)
+    if ids:
+        logger.info("re-queued %d interrupted PSG studies", len(ids))
+    return ids
 
 
 # --- what the pages show -------------------------------------------------------------------
@@ -302,6 +370,11 @@ def study_detail(study: PSGStudy) -> dict[str, Any]:
             "plms_by_stage": [(str(stage), _fmt(v)) for stage, v in by_stage.items()],
             "events_count": len(result.get("events") or []),
             "warnings": [str(w) for w in result.get("warnings") or []],
+            # Template-friendly keys: "figure_png", "events_csv".
+            "files": {
+                name.replace(".", "_"): report_file_path(study, name).is_file()
+                for name in REPORT_FILES
+            },
         }
     )
     return view

@@ -11,4 +11,9 @@ urlpatterns = [
     path("patients/<int:patient_id>/notes/", views.add_note, name="add_note"),
     path("patients/<int:patient_id>/psg/", views.upload_psg, name="upload_psg"),
     path("patients/<int:patient_id>/psg/<int:study_id>/", views.psg_study, name="psg_study"),
+    path(
+        "patients/<int:patient_id>/psg/<int:study_id>/<str:name>",
+        views.psg_study_file,
+        name="psg_study_file",
+    ),
 ]

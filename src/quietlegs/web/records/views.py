@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -16,7 +17,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -37,7 +39,7 @@ from quietlegs.web.records.forms import (
 )
 from quietlegs.web.records.models import PSGStudy
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class PSGUploadForm(forms.Form):
@@ -63,7 +65,7 @@ def clinician_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not isinstance(user, User) or not user.is_clinician:
             raise Http404("Not a clinician.")
@@ -302,4 +304,25 @@ def psg_study(request: HttpRequest, patient_id: int, study_id: int) -> HttpRespo
         request,
         "records/psg_study.html",
         {"patient": patient, "item": psg.study_detail(study)},
+    )
+
+
+@require_GET
+@clinician_required
+def psg_study_file(
+    request: HttpRequest, patient_id: int, study_id: int, name: str
+) -> HttpResponseBase:
+    """A file of a PSG study's report: the figure (PNG) or the events table (CSV)."""
+    patient = services.get_patient(_clinician(request), patient_id)
+    study = psg.get_study(request, patient, study_id)
+    path = psg.report_file_path(study, name)
+    if not path.is_file():
+        raise Http404("This study has no such file.")
+    download = name.endswith(".csv")
+    stem = Path(study.original_name).stem or "study"
+    return FileResponse(
+        path.open("rb"),
+        content_type=psg.REPORT_FILES[name],
+        as_attachment=download,
+        filename=f"{stem}-{name}",
     )
