@@ -58,29 +58,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.answers import TYPICAL_RLS_ANSWERS
+
 HOST = "127.0.0.1"
 TARGET_P95_MS = 100.0
 WARMUP_REQUESTS = 100
 
-RLS_ANSWERS: dict[str, Any] = {
-    "emergency_signs": ["none"],
-    "age": 52,
-    "sex": "female",
-    "pregnant": False,
-    "main_symptoms": ["urge_to_move", "unpleasant_sensations"],
-    "rls_urge": True,
-    "rls_worse_at_rest": True,
-    "rls_relieved_by_movement": True,
-    "rls_evening_worse": True,
-    "rls_frequency": "twice_weekly_or_more",
-    "rls_distress": "moderately",
-    "known_conditions": ["none"],
-    "medications": ["none"],
-    "caffeine": "one_two",
-    "alcohol": "occasionally",
-    "smoking": False,
-    "exercise": "moderate",
-}
+RLS_ANSWERS: dict[str, Any] = TYPICAL_RLS_ANSWERS
 
 
 # --- the server (child processes) ---------------------------------------------------------

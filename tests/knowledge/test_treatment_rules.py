@@ -13,29 +13,15 @@ import pytest
 
 from quietlegs.assessment import assess
 from quietlegs.knowledge import KnowledgeBase, load_knowledge_base
+from tests.answers import TYPICAL_RLS_ANSWERS
 
 KB: KnowledgeBase = load_knowledge_base()
 
 #: A typical adult with clinically significant RLS (all five criteria, frequent, distressing).
 ADULT_RLS: dict[str, Any] = {
-    "emergency_signs": ["none"],
-    "age": 52,
-    "sex": "female",
-    "pregnant": False,
-    "main_symptoms": ["urge_to_move", "unpleasant_sensations"],
-    "rls_urge": True,
-    "rls_worse_at_rest": True,
-    "rls_relieved_by_movement": True,
-    "rls_evening_worse": True,
-    "rls_frequency": "twice_weekly_or_more",
+    **TYPICAL_RLS_ANSWERS,
     "rls_distress": "severely",
     "family_history_rls": True,
-    "known_conditions": ["none"],
-    "medications": ["none"],
-    "caffeine": "one_two",
-    "alcohol": "occasionally",
-    "smoking": False,
-    "exercise": "moderate",
 }
 
 IRON_ITEMS = ("iv_ferric_carboxymaltose", "iv_iron_dextran_lmw", "iv_ferumoxytol")
