@@ -261,3 +261,52 @@ referrals:
 def test_no_meta_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("questions: []\n", encoding="utf-8")
     assert any("no file defines 'meta'" in p for p in problems_of(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("number", "index"),
+    [
+        (1, 0),
+        (21, 0),
+        (101, 0),
+        (11, 2),
+        (2, 1),
+        (4, 1),
+        (22, 1),
+        (12, 2),
+        (14, 2),
+        (5, 2),
+        (0, 2),
+        (111, 2),
+        (2.5, 1),
+        (1.5, 1),
+    ],  # fmt: skip
+)
+def test_russian_plural_categories(number: float, index: int) -> None:
+    from quietlegs.knowledge.schema import russian_plural_index
+
+    assert russian_plural_index(number) == index
+
+
+def test_years_agree_with_their_number() -> None:
+    from quietlegs.assessment.answers import format_answer
+
+    kb = load_knowledge_base()
+    age = kb.questions["age"]
+    assert [format_answer(age, n, "ru") for n in (1, 3, 52, 11, 21)] == [
+        "1 год",
+        "3 года",
+        "52 года",
+        "11 лет",
+        "21 год",
+    ]
+    assert [format_answer(age, n, "en") for n in (1, 52)] == ["1 year", "52 years"]
+
+
+def test_unit_forms_need_every_plural_form() -> None:
+    from pydantic import ValidationError
+
+    from quietlegs.knowledge.schema import UnitForms
+
+    with pytest.raises(ValidationError, match="at least 3 items"):
+        UnitForms.model_validate({"en": ["year", "years"], "ru": ["год", "лет"]})

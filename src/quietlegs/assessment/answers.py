@@ -157,5 +157,10 @@ def format_answer(question: Question, value: AnswerValue, lang: str = "en") -> s
         minutes = int(value)  # type: ignore[arg-type]
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
     number = float(value)  # type: ignore[arg-type]
-    unit = f" {question.range.unit.get(lang)}" if question.range and question.range.unit else ""
-    return f"{number:g}{unit}"
+    rng = question.range
+    if rng is not None and rng.unit_forms is not None:
+        unit = f" {rng.unit_forms.get(lang, number)}"
+    else:
+        unit = f" {rng.unit.get(lang)}" if rng is not None and rng.unit else ""
+    text = f"{number:g}"
+    return f"{text.replace('.', ',') if lang == 'ru' else text}{unit}"

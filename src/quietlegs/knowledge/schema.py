@@ -84,12 +84,48 @@ class Choice(_Model):
     exclusive: bool = Field(False, description="multi-choice: may not be combined (e.g. 'none')")
 
 
+class UnitForms(_Model):
+    """Plural forms of a unit that agrees with its number (e.g. years).
+
+    English: ``[one, other]`` ("1 year", "2 years"); Russian: ``[one, few, many]``
+    ("1 год", "2 года", "5 лет"), chosen by the CLDR plural rules of each language.
+    """
+
+    en: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=2, max_length=2)]
+    ru: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=3, max_length=3)]
+
+    def get(self, lang: str, number: float) -> str:
+        """Return the form of the unit that goes with ``number`` in ``lang``."""
+        if lang == "ru":
+            return self.ru[russian_plural_index(number)]
+        return self.en[0] if number == 1 else self.en[1]
+
+
+def russian_plural_index(number: float) -> int:
+    """CLDR plural category of ``number`` in Russian: 0 one, 1 few, 2 many.
+
+    Whole numbers: one for 1, 21, 31... (not 11); few for 2-4, 22-24... (not 12-14);
+    many otherwise. Fractions take the few form ("2,5 года").
+    """
+    if number != int(number):
+        return 1
+    n = abs(int(number))
+    if n % 10 == 1 and n % 100 != 11:
+        return 0
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return 1
+    return 2
+
+
 class NumberRange(_Model):
     """Allowed range of a number question."""
 
     min: float
     max: float
     unit: Text | None = None
+    #: For a unit that agrees with its number; ``unit`` stays the form for ranges
+    #: ("from 0 to 120 years").
+    unit_forms: UnitForms | None = None
     integer: bool = False
 
     @model_validator(mode="after")
