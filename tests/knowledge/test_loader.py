@@ -280,7 +280,7 @@ def test_no_meta_is_a_problem(tmp_path: Path) -> None:
         (111, 2),
         (2.5, 1),
         (1.5, 1),
-    ],  # fmt: skip
+    ],
 )
 def test_russian_plural_categories(number: float, index: int) -> None:
     from quietlegs.knowledge.schema import russian_plural_index
