@@ -591,3 +591,16 @@ def test_english_stays_english(patient: User) -> None:
     html = get(Client(), "/")
     assert "Leg symptoms check" in html
     assert "Проверка симптомов в ногах" not in html
+
+
+def test_english_dates_are_day_first_with_a_24_hour_clock() -> None:
+    import datetime
+
+    from django.utils import formats, translation
+
+    moment = datetime.datetime(2026, 11, 25, 21, 5)
+    with translation.override("en"):
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "25 November 2026, 21:05"
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == "2026-11-25"
+    with translation.override("ru"):
+        assert formats.date_format(moment, "DATETIME_FORMAT").startswith("25 ноября 2026")

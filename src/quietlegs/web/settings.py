@@ -185,6 +185,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+#: English dates day-first with a 24-hour clock (``web/formats/en/formats.py``).
+FORMAT_MODULE_PATH = ["quietlegs.web.formats"]
 LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
