@@ -261,3 +261,30 @@ referrals:
 def test_no_meta_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("questions: []\n", encoding="utf-8")
     assert any("no file defines 'meta'" in p for p in problems_of(tmp_path))
+
+
+def test_tests_measure_only_clinician_number_questions(make_kb: Callable[..., Path]) -> None:
+    good = TOY.replace(
+        "  - id: lab_followup\n", "  - id: lab_followup\n    kind: lab\n    measures: [lab]\n"
+    )
+    kb = load_knowledge_base(make_kb(toy=good), cache=False)
+    assert kb.tests["lab_followup"].kind == "lab"
+    assert kb.tests["lab_followup"].measures == ["lab"]
+    assert kb.tests["blood"].kind == "other"
+    assert kb.tests["blood"].measures == []
+    bad = TOY.replace("  - id: lab_followup\n", "  - id: lab_followup\n    measures: [strong, ghost]\n")
+    text = "\n".join(problems_of(make_kb(toy=bad)))
+    assert "test 'lab_followup': measures 'strong', which is not a number question" in text
+    assert "test 'lab_followup': measures 'ghost', which is not a number question" in text
+    wrong_kind = TOY.replace("  - id: blood\n", "  - id: blood\n    kind: x_ray\n")
+    assert any("kind" in p for p in problems_of(make_kb(toy=wrong_kind)))
+
+
+def test_shipped_lab_tests_measure_the_lab_questions(kb: KnowledgeBase) -> None:
+    measured = {q for t in kb.tests.values() for q in t.measures}
+    lab_questions = {q.id for q in kb.questions.values() if q.audience == "clinician"}
+    assert measured == lab_questions
+    assert kb.tests["ferritin_tsat"].measures == ["ferritin_ng_ml", "tsat_percent"]
+    assert kb.tests["venous_duplex"].kind == "imaging"
+    assert kb.tests["polysomnography"].kind == "psg"
+    assert kb.tests["nerve_conduction_emg"].kind == "emg"
