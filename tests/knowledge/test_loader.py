@@ -272,7 +272,9 @@ def test_tests_measure_only_clinician_number_questions(make_kb: Callable[..., Pa
     assert kb.tests["lab_followup"].measures == ["lab"]
     assert kb.tests["blood"].kind == "other"
     assert kb.tests["blood"].measures == []
-    bad = TOY.replace("  - id: lab_followup\n", "  - id: lab_followup\n    measures: [strong, ghost]\n")
+    bad = TOY.replace(
+        "  - id: lab_followup\n", "  - id: lab_followup\n    measures: [strong, ghost]\n"
+    )
     text = "\n".join(problems_of(make_kb(toy=bad)))
     assert "test 'lab_followup': measures 'strong', which is not a number question" in text
     assert "test 'lab_followup': measures 'ghost', which is not a number question" in text

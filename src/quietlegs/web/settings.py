@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "quietlegs.web.records",
     "quietlegs.web.audit",
     "quietlegs.web.api",
+    "quietlegs.web.orders",
 ]
 
 MIDDLEWARE = [
