@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "quietlegs.web.audit",
     "quietlegs.web.api",
     "quietlegs.web.orders",
+    "quietlegs.web.visitreports",
 ]
 
 MIDDLEWARE = [
