@@ -30,7 +30,7 @@ from quietlegs.web.api.models import ApiToken
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent
 from quietlegs.web.clinics.models import Clinic
-from quietlegs.web.fhir import codes, export, importer
+from quietlegs.web.interop import codes, export, importer
 from quietlegs.web.orders import services as orders
 from quietlegs.web.records import services as records
 from quietlegs.web.records.models import LabResult, PSGStudy, lab_question_ids

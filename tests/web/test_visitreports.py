@@ -128,7 +128,7 @@ def test_signing_freezes_the_record_with_its_hash(
     assert all("dose" not in json.dumps(t).lower() for t in treatments.values())
     psg = [s for s in c["sections"] if s["id"] == "psg"]
     assert psg[0]["rows"][0] == {
-        "label": {"en": "PLMS index (per hour of sleep)", "ru": "Индекс PLMS (в час сна)"},
+        "label": {"en": "PLMS index (per hour of sleep)", "ru": "Индекс ПДКС (в час сна)"},
         "value": "22.5",
     }
     assert {"label": both(psg_module.KEY_INDICES[4][1]), "value": "0.71"} in psg[0]["rows"]

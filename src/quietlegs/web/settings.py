@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "quietlegs.web.api",
     "quietlegs.web.orders",
     "quietlegs.web.visitreports",
-    "quietlegs.web.fhir",
+    "quietlegs.web.interop",
 ]
 
 MIDDLEWARE = [
@@ -220,7 +220,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 QUIETLEGS_MAX_EDF_MB = int(os.environ.get("QUIETLEGS_MAX_EDF_MB", "512"))
 QUIETLEGS_PSG_SYNC = False
 
-# FHIR (quietlegs.web.fhir): the identifier system of this installation's patient numbers
+# FHIR (quietlegs.web.interop): the identifier system of this installation's patient numbers
 # (set one per installation, e.g. https://clinic.example.org/fhir/sid/patient).
 QUIETLEGS_FHIR_PATIENT_SYSTEM = os.environ.get("QUIETLEGS_FHIR_PATIENT_SYSTEM", "")
 

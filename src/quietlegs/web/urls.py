@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/v1/", include("quietlegs.web.api.urls")),
     path("orders/", include("quietlegs.web.orders.urls")),
     path("visit-reports/", include("quietlegs.web.visitreports.urls")),
-    path("fhir/", include("quietlegs.web.fhir.urls")),
+    path("fhir/", include("quietlegs.web.interop.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quietlegs.web.fhir import views
+from quietlegs.web.interop import views
 
 app_name = "fhir"
 urlpatterns = [

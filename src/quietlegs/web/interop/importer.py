@@ -40,7 +40,7 @@ from pydantic import ValidationError as PydanticValidationError
 from quietlegs.web.accounts.models import PatientProfile, User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
-from quietlegs.web.fhir import codes
+from quietlegs.web.interop import codes
 from quietlegs.web.records import services as records
 from quietlegs.web.records.models import LabResult
 
@@ -282,10 +282,7 @@ def _read_observation(
         try:
             check.clean()
         except ValidationError as exc:
-            problems.add(
-                _("%(where)s (%(lab)s): %(error)s")
-                % {"where": where, "lab": label, "error": " ".join(exc.messages)}
-            )
+            problems.add(f"{where} ({label}): {' '.join(exc.messages)}")
             ok = False
     if not ok or value is None or measured_on is None:
         return None

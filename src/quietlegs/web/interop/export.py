@@ -6,7 +6,7 @@ quietlegs registers its own (assessments, lab results, sleep-study indices, orde
 results, conditions, orders, the care plan); other apps add theirs without touching
 this module, from their ``AppConfig.ready()``::
 
-    from quietlegs.web.fhir.export import patient_reference, register_contributor
+    from quietlegs.web.interop.export import patient_reference, register_contributor
 
     def appointments(patient, request_user):
         return [appointment_to_fhir(a) for a in patient.appointments.all()]
@@ -39,13 +39,13 @@ from pydantic import ValidationError
 from quietlegs.assessment.answers import normalize_answer
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
-from quietlegs.web.fhir import codes
+from quietlegs.web.interop import codes
 from quietlegs.web.knowledge import kb
 from quietlegs.web.orders.models import Order
 from quietlegs.web.records import services as records
 from quietlegs.web.records.models import LabResult, PSGStudy
 
-logger = logging.getLogger("quietlegs.web.fhir")
+logger = logging.getLogger("quietlegs.web.interop")
 
 #: The language of the exported texts (names, displays); every code is language-free.
 EXPORT_LANGUAGE = "en"

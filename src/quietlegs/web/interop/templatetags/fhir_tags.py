@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from quietlegs.web.accounts.models import User
-from quietlegs.web.fhir.views import context_links
+from quietlegs.web.interop.views import context_links
 
 register = template.Library()
 

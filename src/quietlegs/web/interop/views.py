@@ -28,8 +28,8 @@ from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
 from quietlegs.web.api.models import ApiToken
 from quietlegs.web.audit.models import AuditEvent, record
-from quietlegs.web.fhir import export, importer
-from quietlegs.web.fhir.forms import ImportForm
+from quietlegs.web.interop import export, importer
+from quietlegs.web.interop.forms import ImportForm
 from quietlegs.web.records import services as records
 from quietlegs.web.records.views import clinician_required
 
