@@ -327,6 +327,7 @@ def test_patients_see_their_own_orders_read_only(
     assert "Waiting for the result" in body
     assert reverse("orders:order", args=[order.pk]) not in body  # no link to the clinician page
     assert "not a diagnosis" in body
+    assert f"/fhir/Patient/{patient.pk}/$everything?download=1" in body
     assert client.get(reverse("orders:order", args=[order.pk])).status_code == 404
     assert client.get(reverse("orders:open")).status_code == 404
     assert "Morning iron" not in login(other_patient).get(reverse("orders:mine")).content.decode()

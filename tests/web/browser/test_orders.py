@@ -79,7 +79,9 @@ def test_clinician_orders_enters_ferritin_and_signs_a_visit_report(
     page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
     page.get_by_role("link", name="Write a visit report").click()
     check_accessibility(page)
-    page.get_by_role("textbox", name="Clinician's summary").fill("Ferritin 40 ng/mL; iron discussed.")
+    page.get_by_role("textbox", name="Clinician's summary").fill(
+        "Ferritin 40 ng/mL; iron discussed."
+    )
     page.get_by_role("button", name="Sign the report").click()
     page.wait_for_url("**/visit-reports/*/")
     assert "The visit report is signed." in page.content()
