@@ -703,3 +703,72 @@ def test_a_psg_order_takes_the_patients_study(
     order.refresh_from_db()
     assert order.status == "resulted"
     assert order.psg_study == study
+
+
+# --- concurrency (PostgreSQL: real row locks and a real unique index) ----------------------------
+
+
+def _in_threads(count: int, job: Any) -> list[Any]:
+    """Run ``job`` in ``count`` threads started together; return each result or exception."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = job()
+        except Exception as exc:  # noqa: BLE001 - collected and checked by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_orders_and_results_happen_once(clinic: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    patient = make_user("race@example.org", clinic=clinic)
+    clinician = make_user("racer@example.org", role="clinician", clinic=clinic)
+    assessment = Assessment.create_from_answers(RLS_ANSWERS, patient=patient)
+
+    outcomes = _in_threads(
+        8,
+        lambda: services.order_recommendations(
+            None, patient, clinician, assessment, ["test:ferritin_tsat"]
+        ),
+    )
+    assert all(isinstance(o, services.OrderOutcome) for o in outcomes)
+    assert sum(len(o.created) for o in outcomes) == 1
+    assert sum(len(o.already_open) for o in outcomes) == 7
+    order = Order.objects.get(item_id="ferritin_tsat")
+
+    results = _in_threads(
+        8,
+        lambda: services.enter_result(
+            None,
+            Order.objects.select_related("patient").get(pk=order.pk),
+            clinician,
+            values={"ferritin_ng_ml": 40},
+            result_date=TODAY,
+        ),
+    )
+    done = [r for r in results if isinstance(r, services.ResultOutcome)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(done) == 1
+    assert len(refused) == 7
+    assert all("already resulted" in " ".join(r.messages) for r in refused)
+    assert LabResult.objects.filter(patient=patient).count() == 1
+    assert Assessment.objects.filter(patient=patient).count() == 2
