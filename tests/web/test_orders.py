@@ -262,6 +262,17 @@ def test_a_lost_race_is_reported_as_already_open(
     assert Order.objects.filter(item_id="ferritin_tsat").count() == 1
 
 
+def test_the_demo_clinic_has_open_orders(settings: Any) -> None:
+    from quietlegs.web import demo
+
+    assert demo.load_demo_data() is not None
+    anna = User.objects.get(email="anna@demo.quietlegs.org")
+    assert set(Order.objects.filter(patient=anna).values_list("item_id", flat=True)) >= {
+        "ferritin_tsat"
+    }
+    assert Order.objects.filter(status="ordered").count() >= 3
+
+
 # --- the patient page and the lists --------------------------------------------------------
 
 
