@@ -783,3 +783,18 @@ def test_concurrent_orders_and_results_happen_once(clinic: Any) -> None:
     assert all("already resulted" in " ".join(r.messages) for r in refused)
     assert LabResult.objects.filter(patient=patient).count() == 1
     assert Assessment.objects.filter(patient=patient).count() == 2
+
+
+def test_the_order_pages_in_russian(clinician: User, patient: User, assessment: Assessment) -> None:
+    order = make_order(patient, clinician, assessment)
+    client = login(clinician)
+    client.cookies["django_language"] = "ru"
+    listing = client.get(reverse("orders:open")).content.decode()
+    assert "Открытые назначения" in listing
+    assert "Утренние показатели обмена железа" in listing
+    page = client.get(reverse("orders:order", args=[order.pk])).content.decode()
+    assert "Внести результат" in page
+    assert "Ферритин сыворотки" in page
+    assert "Enter the result" not in page
+    patient_page = client.get(reverse("records:patient", args=[patient.pk])).content.decode()
+    assert "Назначить всё рекомендованное" in patient_page
