@@ -310,3 +310,32 @@ def test_unit_forms_need_every_plural_form() -> None:
 
     with pytest.raises(ValidationError, match="at least 3 items"):
         UnitForms.model_validate({"en": ["year", "years"], "ru": ["год", "лет"]})
+
+
+def test_tests_measure_only_clinician_number_questions(make_kb: Callable[..., Path]) -> None:
+    good = TOY.replace(
+        "  - id: lab_followup\n", "  - id: lab_followup\n    kind: lab\n    measures: [lab]\n"
+    )
+    kb = load_knowledge_base(make_kb(toy=good), cache=False)
+    assert kb.tests["lab_followup"].kind == "lab"
+    assert kb.tests["lab_followup"].measures == ["lab"]
+    assert kb.tests["blood"].kind == "other"
+    assert kb.tests["blood"].measures == []
+    bad = TOY.replace(
+        "  - id: lab_followup\n", "  - id: lab_followup\n    measures: [strong, ghost]\n"
+    )
+    text = "\n".join(problems_of(make_kb(toy=bad)))
+    assert "test 'lab_followup': measures 'strong', which is not a number question" in text
+    assert "test 'lab_followup': measures 'ghost', which is not a number question" in text
+    wrong_kind = TOY.replace("  - id: blood\n", "  - id: blood\n    kind: x_ray\n")
+    assert any("kind" in p for p in problems_of(make_kb(toy=wrong_kind)))
+
+
+def test_shipped_lab_tests_measure_the_lab_questions(kb: KnowledgeBase) -> None:
+    measured = {q for t in kb.tests.values() for q in t.measures}
+    lab_questions = {q.id for q in kb.questions.values() if q.audience == "clinician"}
+    assert measured == lab_questions
+    assert kb.tests["ferritin_tsat"].measures == ["ferritin_ng_ml", "tsat_percent"]
+    assert kb.tests["venous_duplex"].kind == "imaging"
+    assert kb.tests["polysomnography"].kind == "psg"
+    assert kb.tests["nerve_conduction_emg"].kind == "emg"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from quietlegs.knowledge.loader import KnowledgeBase
 from quietlegs.knowledge.predicates import BAND_RANK, LIKELIHOOD_BANDS, AnswerValue, Facts
-from quietlegs.knowledge.schema import URGENCY_LEVELS, Condition, Evidence, Test
+from quietlegs.knowledge.schema import URGENCY_LEVELS, Condition, Evidence, Recommendable
 
 #: Posterior probability at or above which a condition enters each band.
 #: These cut-offs are the project's choice (not from a publication): they
@@ -204,7 +204,7 @@ def evaluate(kb: KnowledgeBase, answers: Mapping[str, AnswerValue]) -> Evaluatio
         # Most urgent first; on a tie a red flag is the reason given.
         urgency, _, source = min(candidates, key=lambda c: (URGENCY_RANK[c[0]], c[1]))
 
-    def indicated(items: Mapping[str, Test]) -> dict[str, list[int]]:
+    def indicated(items: Mapping[str, Recommendable]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for item_id, item in items.items():
             hits = [i for i, ind in enumerate(item.indications) if rule(ind.when)(facts) is True]

@@ -348,6 +348,19 @@ def _check_links(col: _Collector) -> dict[str, set[str]]:
                     "unknown "
                     f"condition {item.condition!r}"
                 )
+            if kind == "tests":
+                for i, qid in enumerate(item.measures):
+                    measured = questions.get(qid)
+                    if (
+                        measured is None
+                        or measured.audience != "clinician"
+                        or measured.type != "number"
+                    ):
+                        col.problems.append(
+                            f"{col.at(kind, item_id, ('measures', i))}: test {item_id!r}: "
+                            f"measures {qid!r}, which is not a number question with "
+                            "audience 'clinician'"
+                        )
             if kind == "treatments":
                 for i, cid in enumerate(item.conditions):
                     if cid not in conditions:

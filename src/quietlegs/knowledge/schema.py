@@ -250,13 +250,14 @@ class Indication(_Model):
     references: RefIds
 
 
-class Test(_Model):
-    """A test or examination to ask for.
+#: What kind of examination a test is (what a clinic orders it as): a laboratory test,
+#: imaging (ultrasound/Doppler, MRI, CT), polysomnography, electromyography / nerve
+#: conduction, or anything else (e.g. an ECG).
+TestKind = Literal["lab", "imaging", "psg", "emg", "other"]
 
-    Its indications may be given inline or, from another file, as
-    ``indications`` items naming the test (see :class:`ExtraIndication`); the
-    loader merges them and requires at least one.
-    """
+
+class Recommendable(_Model):
+    """What tests and referrals share: a name, reasons to recommend them, references."""
 
     id: Id
     name: Text
@@ -265,7 +266,23 @@ class Test(_Model):
     references: Annotated[list[Id], Field(min_length=1)]
 
 
-class Referral(Test):
+class Test(Recommendable):
+    """A test or examination to ask for.
+
+    Its indications may be given inline or, from another file, as
+    ``indications`` items naming the test (see :class:`ExtraIndication`); the
+    loader merges them and requires at least one. ``kind`` says how a clinic
+    orders it; ``measures`` names the clinician questions (``audience:
+    clinician``, numbers) whose values its result gives, so a result entered for
+    the test feeds back into the assessment (e.g. iron studies measure
+    ``ferritin_ng_ml`` and ``tsat_percent``).
+    """
+
+    kind: TestKind = "other"
+    measures: list[Id] = Field(default_factory=list)
+
+
+class Referral(Recommendable):
     """A specialist to see."""
 
 

@@ -157,11 +157,23 @@ def load_demo_data() -> list[tuple[str, str, str]] | None:
                     based_on=first,
                 )
             logins.append(("patient", person["email"], password))
+        _order_demo_work_up(clinic)
     path = _logins_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{r}\t{e}\t{p}\n" for r, e, p in logins), encoding="utf-8")
     path.chmod(0o600)
     return logins
+
+
+def _order_demo_work_up(clinic: Clinic) -> None:
+    """Order what each demo patient's latest assessment recommends (by the demo clinician)."""
+    from quietlegs.web.orders.services import order_recommendations
+
+    doctor = User.objects.get(clinic=clinic, role=User.Role.CLINICIAN)
+    for patient in User.objects.filter(clinic=clinic, role=User.Role.PATIENT):
+        latest = Assessment.objects.filter(patient=patient).order_by("-created_at").first()
+        if latest is not None and latest.reports["en"]["tests"] + latest.reports["en"]["referrals"]:
+            order_recommendations(None, patient, doctor, latest)
 
 
 def saved_logins() -> list[tuple[str, str, str]]:

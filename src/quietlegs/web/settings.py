@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "quietlegs.web.records",
     "quietlegs.web.audit",
     "quietlegs.web.api",
+    "quietlegs.web.orders",
+    "quietlegs.web.visitreports",
+    "quietlegs.web.interop",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +221,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 # runs inline in the request (tests) instead of on the background worker.
 QUIETLEGS_MAX_EDF_MB = int(os.environ.get("QUIETLEGS_MAX_EDF_MB", "512"))
 QUIETLEGS_PSG_SYNC = False
+
+# FHIR (quietlegs.web.interop): the identifier system of this installation's patient numbers
+# (set one per installation, e.g. https://clinic.example.org/fhir/sid/patient).
+QUIETLEGS_FHIR_PATIENT_SYSTEM = os.environ.get("QUIETLEGS_FHIR_PATIENT_SYSTEM", "")
 
 # Sessions in the cache, written through to the database: no session query per request.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
