@@ -18,6 +18,7 @@ urlpatterns = [
     path("clinic/", include("quietlegs.web.records.urls")),
     path("clinic/manage/", include("quietlegs.web.clinics.urls")),
     path("api/v1/", include("quietlegs.web.api.urls")),
+    path("appointments/", include("quietlegs.web.scheduling.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
