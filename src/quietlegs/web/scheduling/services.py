@@ -555,7 +555,7 @@ def set_status(
     allowed: dict[str, tuple[str, ...]] = {
         Appointment.Status.ARRIVED: (Appointment.Status.BOOKED, Appointment.Status.NO_SHOW),
         Appointment.Status.NO_SHOW: (Appointment.Status.BOOKED,),
-        Appointment.Status.COMPLETED: (Appointment.Status.ARRIVED, Appointment.Status.BOOKED),
+        Appointment.Status.COMPLETED: (Appointment.Status.ARRIVED,),
     }
     if status not in allowed:
         raise _refuse(_("Unknown status."), "state")
