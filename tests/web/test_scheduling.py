@@ -26,7 +26,6 @@ from quietlegs.web.scheduling.models import (
 )
 from tests.web.schedtools import (
     EMERGENCY_ANSWERS,
-    NOW,
     ROUTINE_ANSWERS,
     URGENT_ANSWERS,
     assess,
