@@ -113,7 +113,7 @@ def test_the_reminders_cancel_link_works_without_logging_in(
     visit = _book(patient, clinician, consult, TUE_10)
     reminders.send_due_reminders(NOW)
     link = re.search(
-        r"https://clinic\.example\.org(/appointments/cancel/\S+/)", mail.outbox[0].body
+        r"https://clinic\.example\.org(/appointments/cancel/\S+/)", str(mail.outbox[0].body)
     )
     assert link is not None
     path = link.group(1)
