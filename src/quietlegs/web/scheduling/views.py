@@ -706,7 +706,7 @@ def set_status(request: HttpRequest, appointment_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(name)s: %(status)s.")
+                _("%(name)s: marked as %(status)s.")
                 % {"name": changed.patient.display_name(), "status": changed.get_status_display()},
             )
     return _back_to_book(request, appointment)
