@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -72,6 +73,23 @@ def _user(request: HttpRequest) -> User:
     if not isinstance(user, User):  # pragma: no cover - the decorators guarantee it
         raise Http404
     return user
+
+
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+    *,
+    clinic: Clinic | None = None,
+) -> HttpResponse:
+    """Render with times shown in the clinic's time zone (the person's clinic by default)."""
+    if clinic is None:
+        clinic = getattr(request.user, "clinic", None)
+    if clinic is None:
+        return render(request, template, context, status=status)
+    with timezone.override(services.clinic_tz(clinic)):
+        return render(request, template, context, status=status)
 
 
 def patient_required(view: View) -> View:
@@ -167,7 +185,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         }
         for a in appointments
     ]
-    return render(
+    return _render(
         request,
         "scheduling/mine.html",
         {
@@ -183,10 +201,10 @@ def book_start(request: HttpRequest) -> HttpResponse:
     """Booking, gated by the latest assessment: emergency screen, or the visit types."""
     patient = _user(request)
     if patient.clinic is None:
-        return render(request, "scheduling/no_clinic.html")
+        return _render(request, "scheduling/no_clinic.html")
     assessment = services.latest_assessment(patient)
     if assessment is None:
-        return render(request, "scheduling/assess_first.html")
+        return _render(request, "scheduling/assess_first.html")
     if assessment.urgency == "emergency":
         return _emergency(request, assessment)
     record(request, AuditEvent.Action.VIEW, patient=patient, obj=assessment)
@@ -195,7 +213,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
         first = next((t for t in types if t.code == VisitType.Code.FIRST_CONSULTATION), None)
         if first is not None:
             return redirect("scheduling:slots", visit_type_id=first.pk)
-    return render(
+    return _render(
         request,
         "scheduling/book_start.html",
         {"visit_types": types, "assessment": assessment},
@@ -206,8 +224,8 @@ def _emergency(request: HttpRequest, assessment: Any) -> HttpResponse:
     record(request, AuditEvent.Action.VIEW, patient=assessment.patient, obj=assessment)
     context = emergency_context(request, assessment)
     if context is None:  # an emergency urgency always comes with its flags; be safe anyway
-        return render(request, "scheduling/emergency_fallback.html", {"assessment": assessment})
-    return render(request, "assessments/emergency.html", context)
+        return _render(request, "scheduling/emergency_fallback.html", {"assessment": assessment})
+    return _render(request, "assessments/emergency.html", context)
 
 
 @require_GET
@@ -216,7 +234,7 @@ def slots(request: HttpRequest, visit_type_id: int) -> HttpResponse:
     """The free times of one visit type, as the urgency allows."""
     patient = _user(request)
     if patient.clinic is None:
-        return render(request, "scheduling/no_clinic.html")
+        return _render(request, "scheduling/no_clinic.html")
     visit_type = (
         services.visit_types(patient.clinic, for_patients=True).filter(pk=visit_type_id).first()
     )
@@ -225,7 +243,7 @@ def slots(request: HttpRequest, visit_type_id: int) -> HttpResponse:
     replaces = _replaced(request, patient)
     assessment = services.latest_assessment(patient)
     if assessment is None:
-        return render(request, "scheduling/assess_first.html")
+        return _render(request, "scheduling/assess_first.html")
     if assessment.urgency == "emergency":
         return _emergency(request, assessment)
     offer = services.patient_offer(patient, visit_type)
@@ -240,7 +258,7 @@ def slots(request: HttpRequest, visit_type_id: int) -> HttpResponse:
     ]
     horizon = today + timedelta(days=services.rules(clinic).horizon_days)
     extra: dict[str, str] = {"replaces": str(replaces.pk)} if replaces is not None else {}
-    return render(
+    return _render(
         request,
         "scheduling/slots.html",
         {
@@ -288,12 +306,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """Confirm a time (GET ?slot=...); POST books it once, whatever happens to the form."""
     patient = _user(request)
     if patient.clinic is None:
-        return render(request, "scheduling/no_clinic.html")
+        return _render(request, "scheduling/no_clinic.html")
     clinic = patient.clinic
     replaces = _replaced(request, patient)
     assessment = services.latest_assessment(patient)
     if assessment is None:
-        return render(request, "scheduling/assess_first.html")
+        return _render(request, "scheduling/assess_first.html")
     if assessment.urgency == "emergency":
         return _emergency(request, assessment)
     clinic_rules = services.rules(clinic)
@@ -385,7 +403,7 @@ def _render_confirm(
                 "visit_type": visit,
                 "duration_min": visit.duration_min,
             }
-    return render(
+    return _render(
         request,
         "scheduling/confirm.html",
         {"form": form, "slot": slot_row, "replaces": replaces, "clinic": clinic},
@@ -400,7 +418,7 @@ def detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     patient = _user(request)
     appointment = services.patient_appointment(patient, appointment_id)
     services.audit_view(request, appointment)
-    return render(
+    return _render(
         request,
         "scheduling/detail.html",
         {
@@ -466,7 +484,7 @@ def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
         else:
             done = True
             appointment.refresh_from_db()
-    return render(
+    return _render(
         request,
         "scheduling/cancel_by_link.html",
         {
@@ -478,6 +496,7 @@ def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
             "notice_h": services.rules(appointment.clinic).min_notice_h,
         },
         status=400 if error else 200,
+        clinic=appointment.clinic,
     )
 
 
@@ -495,16 +514,17 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             error = _errors(exc)
         else:
-            return render(
+            return _render(
                 request,
                 "scheduling/offer_booked.html",
                 {
                     "appointment": booked.appointment,
                     "start": services.local_start(booked.appointment),
                 },
+                clinic=found.entry.clinic,
             )
     clinic = found.entry.clinic
-    return render(
+    return _render(
         request,
         "scheduling/offer.html",
         {
@@ -514,6 +534,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             "error": error,
         },
         status=400 if error else 200,
+        clinic=clinic,
     )
 
 
@@ -561,7 +582,7 @@ def reception(request: HttpRequest) -> HttpResponse:
     shown = {a.patient_id: a.patient for a in appointments}
     for person in shown.values():
         record(request, AuditEvent.Action.VIEW, patient=person, object_type="appointment_book")
-    return render(
+    return _render(
         request,
         "scheduling/reception.html",
         {
@@ -652,7 +673,7 @@ def reception_book(request: HttpRequest) -> HttpResponse:
         slot_row = _slot_rows(clinic, [slot])[0]
     for person in found:
         record(request, AuditEvent.Action.VIEW, patient=person, object_type="patient_contact")
-    return render(
+    return _render(
         request,
         "scheduling/reception_book.html",
         {
@@ -775,7 +796,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     )
     for entry in entries:
         record(request, AuditEvent.Action.VIEW, patient=entry.patient, obj=entry)
-    return render(
+    return _render(
         request,
         "scheduling/waitlist.html",
         {"form": form, "entries": entries},
@@ -820,7 +841,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     )
     for a in visits:
         services.audit_view(request, a)
-    return render(
+    return _render(
         request,
         "scheduling/my_day.html",
         {
@@ -866,11 +887,11 @@ def _setup_context(request: HttpRequest, **forms_: Any) -> dict[str, Any]:
 @clinic_admin_required
 def setup(request: HttpRequest) -> HttpResponse:
     """The clinic's scheduling set-up: rules, visit types, resources, hours, exceptions."""
-    return render(request, "scheduling/setup.html", _setup_context(request))
+    return _render(request, "scheduling/setup.html", _setup_context(request))
 
 
 def _setup_error(request: HttpRequest, **forms_: Any) -> HttpResponse:
-    return render(request, "scheduling/setup.html", _setup_context(request, **forms_), status=400)
+    return _render(request, "scheduling/setup.html", _setup_context(request, **forms_), status=400)
 
 
 @require_POST
