@@ -618,3 +618,15 @@ def test_overnight_hours_in_berlin_across_the_clock_change(clinic: Clinic, clini
     assert [(s.start, s.end) for s in slots] == [
         (datetime(2030, 3, 30, 19, tzinfo=UTC), datetime(2030, 3, 31, 5, tzinfo=UTC))
     ]
+
+
+def test_the_demo_clinic_opens_with_hours_and_devices(settings: Any, tmp_path: Any) -> None:
+    from quietlegs.web import demo
+
+    settings.DATA_DIR = tmp_path
+    assert demo.load_demo_data() is not None
+    clinic = Clinic.objects.get()
+    week = services.free_slots(clinic, date(2030, 6, 3), date(2030, 6, 9))
+    codes = {VisitType.objects.get(pk=s.visit_type).code for s in week}
+    assert codes == {"first_consultation", "follow_up", "psg_study", "emg_study", "physiotherapy"}
+    assert User.objects.get(role="reception").clinic == clinic
