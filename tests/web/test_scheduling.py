@@ -315,6 +315,12 @@ def test_reschedule_moves_the_appointment_all_or_nothing(
     assert refused.status_code == 400
     old.refresh_from_db()
     assert old.status == "booked"
+    # a move keeps the kind of visit: a forged key of another visit type is refused
+    follow_up = open_hours(clinic, clinician, code="follow_up", weekdays=(5,))
+    sat = datetime(2030, 6, 8, 6, tzinfo=UTC)
+    forged = _book(client, slot_key(clinician, follow_up, sat), replaces=old.pk)
+    assert forged.status_code == 400
+    assert Appointment.objects.filter(visit_type=follow_up).count() == 0
     moved = _book(client, slot_key(clinician, consult, TUE_11), replaces=old.pk)
     assert moved.status_code == 302
     old.refresh_from_db()
@@ -630,3 +636,27 @@ def test_the_demo_clinic_opens_with_hours_and_devices(settings: Any, tmp_path: A
     codes = {VisitType.objects.get(pk=s.visit_type).code for s in week}
     assert codes == {"first_consultation", "follow_up", "psg_study", "emg_study", "physiotherapy"}
     assert User.objects.get(role="reception").clinic == clinic
+
+
+def test_the_api_lists_only_my_own_appointments(
+    routine_patient: User, clinic: Clinic, clinician: User, consult: VisitType
+) -> None:
+    mine = _booked(routine_patient, clinician, consult, TUE_10)
+    other = make_user("second@example.org", clinic=clinic)
+    _booked(other, clinician, consult, WED_10)
+    response = login(routine_patient).get("/api/v1/me/appointments")
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "id": mine.pk,
+            "start": "2030-06-04T07:00:00Z",
+            "end": "2030-06-04T07:45:00Z",
+            "status": "booked",
+            "visit_type": "first_consultation",
+            "visit_type_name": "First consultation",
+            "clinician": "Doc",
+            "clinic": "Clinic One",
+        }
+    ]
+    assert login(clinician).get("/api/v1/me/appointments").status_code == 403
+    assert Client().get("/api/v1/me/appointments").status_code == 401

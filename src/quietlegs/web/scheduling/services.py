@@ -523,6 +523,12 @@ def reschedule(
         if earlier is not None:
             return Booked(earlier, created=False)
     _check_changeable(appointment, by_patient=by_patient)
+    try:
+        _clinician_id, visit_type_id, _start = parse_slot_key(slot_key)
+    except SchedulingError as exc:
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot") from exc
+    if visit_type_id != appointment.visit_type_id:  # a move keeps the kind of visit
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot")
     clinic_rules = rules(appointment.clinic)
     lead = timedelta(hours=clinic_rules.min_lead_h) if by_patient else timedelta()
     return book(
