@@ -21,6 +21,8 @@ from quietlegs.web.scheduling.models import Appointment, ClinicRules, VisitType
 from quietlegs.web.scheduling.sms import LogSmsSender, MemorySmsSender, SmsSender, sms_sender
 from tests.web.schedtools import NOW, freeze, open_hours, slot_key
 
+#: A Redis database of its own for the broker test.
+BROKER_URL = "redis://127.0.0.1:6379/15"
 TUE_10 = datetime(2030, 6, 4, 7, 0, tzinfo=UTC)  # 10:00 Moscow, 26 h after NOW
 WED_10 = datetime(2030, 6, 5, 7, 0, tzinfo=UTC)  # 50 h after NOW
 
@@ -194,10 +196,8 @@ def test_reminders_through_the_real_redis_broker_and_a_real_worker(
     # a fresh app configured like quietlegs.web.worker's, on a queue of its own
     app = Celery("quietlegs-test")
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url="redis://127.0.0.1:6379/15",
-        task_default_queue=f"quietlegs-test-{uuid.uuid4().hex[:8]}",
-    )
+    queue = f"quietlegs-test-{uuid.uuid4().hex[:8]}"
+    app.conf.update(broker_url=BROKER_URL, task_default_queue=queue)
     task = app.tasks["quietlegs.send_appointment_reminders"]
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         task.delay()
@@ -207,5 +207,11 @@ def test_reminders_through_the_real_redis_broker_and_a_real_worker(
             if visit.reminder_sent_at is not None:
                 break
             clock.sleep(0.2)
+    import redis
+
+    # the queue and its bindings, left in Redis by kombu
+    redis.Redis.from_url(BROKER_URL).delete(
+        queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+    )
     assert visit.reminder_sent_at == NOW
     assert [m.to for m in mail.outbox] == [["pat@example.org"]]
