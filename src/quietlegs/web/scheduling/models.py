@@ -10,7 +10,11 @@ clinician, and its resource if it needs one, for ``[start, end)``.
   tstzrange) of active appointments (``btree_gist``), added by migration 0002.
 - Every database (SQLite too): unique (clinician, start) and (resource, start) of
   active appointments, and bookings made inside a transaction that first locks a
-  :class:`ScheduleLock` row per clinician and resource (see ``services.book``).
+  :class:`ScheduleLock` row per clinician and resource (see ``services.book``), then
+  checks for an overlapping active visit. PostgreSQL locks the row
+  (``SELECT ... FOR UPDATE``); SQLite has no row locks, but the settings open every
+  transaction with ``BEGIN IMMEDIATE``, which takes the database's write lock, so
+  bookings are serialized there too.
 """
 
 from __future__ import annotations
