@@ -56,3 +56,16 @@ class SignalError(QuietlegsError, ValueError):
     scoring rules, an unreadable hypnogram). The message names the file and,
     where it applies, the channel or line concerned and what was expected.
     """
+
+
+class SchedulingError(QuietlegsError, ValueError):
+    """An availability, exception or booking rule cannot be used; the message says why.
+
+    Raised by :mod:`quietlegs.scheduling` for overlapping availability windows,
+    empty or inverted time ranges, unknown time zones, visit types or urgency
+    levels. The message names the parameter, what was allowed and what was given.
+    """
+
+
+class SlotUnavailableError(SchedulingError):
+    """A requested slot does not exist (any more), is in the past, or is taken."""

@@ -323,6 +323,38 @@ def serve(
     server.serve(host, port)
 
 
+@app.command()
+def worker(
+    beat: Annotated[
+        bool, typer.Option(help="Also run the scheduler (Celery beat) in this process.")
+    ] = True,
+    once: Annotated[
+        bool, typer.Option(help="Send the due reminders now and exit (no broker needed).")
+    ] = False,
+    loglevel: Annotated[str, typer.Option(help="Log level: debug, info, warning.")] = "info",
+) -> None:
+    """Run the background worker: appointment reminders and other periodic jobs.
+
+    Celery with the Redis broker (QUIETLEGS_BROKER_URL, else REDIS_URL, else
+    redis://127.0.0.1:6379/0). The web app does not need it to serve pages.
+    """
+    _check_choice("--loglevel", loglevel, ("debug", "info", "warning", "error"))
+    from quietlegs.web import server
+
+    server.setup_django()
+    if once:
+        from quietlegs.web.scheduling.reminders import send_due_reminders
+
+        out.print(f"sent {send_due_reminders()} reminder(s)", highlight=False)
+        return
+    from quietlegs.web.worker import app as celery_app
+
+    argv = ["worker", "--loglevel", loglevel, "--concurrency", "1"]
+    if beat:
+        argv.append("--beat")
+    celery_app.worker_main(argv)
+
+
 # --------------------------------------------------------------------------- signals
 # quietlegs.signals (numpy, matplotlib, dask) is imported inside the commands, so the
 # other commands start as fast as before.

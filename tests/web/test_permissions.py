@@ -46,6 +46,8 @@ class World:
     other_admin: User
     superuser: User
     invitation: Invitation
+    reception: User
+    other_reception: User
 
 
 @pytest.fixture
@@ -61,6 +63,8 @@ def world(
     other_admin = make_user("boss2@example.org", role="clinic_admin", clinic=other_clinic)
     superuser = User.objects.create_superuser("root@example.org", "root@example.org", PASSWORD)
     invitation, _token = Invitation.issue(clinic, "invited@example.org", "clinician", clinic_admin)
+    reception = make_user("desk@example.org", role="reception", clinic=clinic)
+    other_reception = make_user("desk2@example.org", role="reception", clinic=other_clinic)
     return World(
         clinic,
         other_clinic,
@@ -72,6 +76,8 @@ def world(
         other_admin,
         superuser,
         invitation,
+        reception,
+        other_reception,
     )
 
 
@@ -84,6 +90,8 @@ ROLES: dict[str, Callable[[World], User | None]] = {
     "clinic_admin_same": lambda w: w.clinic_admin,
     "clinic_admin_other_clinic": lambda w: w.other_admin,
     "staff_superuser": lambda w: w.superuser,
+    "reception_same": lambda w: w.reception,
+    "reception_other_clinic": lambda w: w.other_reception,
 }
 
 
@@ -147,13 +155,31 @@ ACTIONS: dict[str, Action] = {
         lambda w: not Invitation.objects.usable().filter(pk=w.invitation.pk).exists(),
     ),
     "admin_index": Action("get", lambda w: "/admin/", {}, login_prefix="/admin/login/"),
+    "appointment_book": Action("get", lambda w: "/appointments/reception/", {}),
+    "my_appointments": Action("get", lambda w: "/appointments/", {}),
+    "schedule_setup": Action("get", lambda w: "/appointments/setup/", {}),
+}
+
+#: Reception sees the clinic's appointment book and nothing clinical.
+RECEPTION_ROW: dict[str, str] = {
+    **dict.fromkeys(ACTIONS, NOT_FOUND),
+    "admin_index": LOGIN,
+    "appointment_book": OK,
 }
 
 # role -> expected outcome of each action
 MATRIX: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(ACTIONS, LOGIN),
-    "patient_own": {**dict.fromkeys(ACTIONS, NOT_FOUND), "admin_index": LOGIN},
-    "other_patient": {**dict.fromkeys(ACTIONS, NOT_FOUND), "admin_index": LOGIN},
+    "patient_own": {
+        **dict.fromkeys(ACTIONS, NOT_FOUND),
+        "admin_index": LOGIN,
+        "my_appointments": OK,
+    },
+    "other_patient": {
+        **dict.fromkeys(ACTIONS, NOT_FOUND),
+        "admin_index": LOGIN,
+        "my_appointments": OK,  # their own
+    },
     "clinician_same_clinic": {
         "workspace_list": OK,
         "patient_page": OK,
@@ -165,6 +191,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "deactivate_clinician": NOT_FOUND,
         "revoke_invitation": NOT_FOUND,
         "admin_index": LOGIN,
+        "appointment_book": OK,
+        "my_appointments": NOT_FOUND,
+        "schedule_setup": NOT_FOUND,
     },
     "clinician_other_clinic": {
         "workspace_list": OK,
@@ -177,8 +206,15 @@ MATRIX: dict[str, dict[str, str]] = {
         "deactivate_clinician": NOT_FOUND,
         "revoke_invitation": NOT_FOUND,
         "admin_index": LOGIN,
+        "appointment_book": OK,  # their own clinic's
+        "my_appointments": NOT_FOUND,
+        "schedule_setup": NOT_FOUND,
     },
-    "clinic_admin_same": {**dict.fromkeys(ACTIONS, OK), "admin_index": LOGIN},
+    "clinic_admin_same": {
+        **dict.fromkeys(ACTIONS, OK),
+        "admin_index": LOGIN,
+        "my_appointments": NOT_FOUND,
+    },
     "clinic_admin_other_clinic": {
         "workspace_list": OK,  # their own clinic's list
         "patient_page": NOT_FOUND,
@@ -190,9 +226,19 @@ MATRIX: dict[str, dict[str, str]] = {
         "deactivate_clinician": NOT_FOUND,
         "revoke_invitation": NOT_FOUND,
         "admin_index": LOGIN,
+        "appointment_book": OK,  # their own clinic's
+        "my_appointments": NOT_FOUND,
+        "schedule_setup": OK,  # their own clinic's
     },
     # the site's workspace is for clinic staff; a superuser works in the admin
-    "staff_superuser": {**dict.fromkeys(ACTIONS, NOT_FOUND), "admin_index": OK},
+    # (a superuser has the default patient role: their own, empty, appointment list)
+    "staff_superuser": {
+        **dict.fromkeys(ACTIONS, NOT_FOUND),
+        "admin_index": OK,
+        "my_appointments": OK,
+    },
+    "reception_same": RECEPTION_ROW,
+    "reception_other_clinic": RECEPTION_ROW,
 }
 
 CASES = [(role, action, MATRIX[role][action]) for role in ROLES for action in ACTIONS]
@@ -263,3 +309,37 @@ def test_public_invitation_page_is_open_to_all(world: World) -> None:
         user = ROLES[role](world)
         client = login(user) if user is not None else Client()
         assert client.get(f"/clinic/manage/invite/{token}/").status_code == 200, role
+
+
+def test_a_clinic_admin_invites_reception_staff_who_land_on_the_appointment_book(
+    world: World,
+) -> None:
+    from django.core import mail
+
+    client = login(world.clinic_admin)
+    response = client.post(
+        "/clinic/manage/invite/",
+        {"invite-email": "frontdesk@example.org", "invite-role": "reception"},
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(email="frontdesk@example.org")
+    assert invitation.role == "reception"
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/invite/" in line)
+    path = link[link.index("/clinic/") :]
+    accepted = Client().post(
+        path,
+        {"first_name": "Front", "last_name": "Desk", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert accepted.status_code == 302
+    assert accepted["Location"] == "/appointments/reception/"
+    desk = User.objects.get(email="frontdesk@example.org")
+    assert (desk.role, desk.clinic, desk.is_reception, desk.is_clinician) == (
+        "reception",
+        world.clinic,
+        True,
+        False,
+    )
+    assert not desk.can_access_patient(world.patient)
+    assert not desk.patients().exists()
+    members = login(world.clinic_admin).get("/clinic/manage/").content.decode()
+    assert "Front" in members

@@ -28,7 +28,7 @@ def test_demo_data_once_with_working_logins(
     logins = demo.load_demo_data()
     assert logins is not None
     roles = sorted(role for role, _, _ in logins)
-    assert roles == ["clinic_admin", "clinician", "patient", "patient", "patient"]
+    assert roles == ["clinic_admin", "clinician", "patient", "patient", "patient", "reception"]
     assert demo.load_demo_data() is None  # not twice
     assert demo.saved_logins() == logins
     assert Clinic.objects.count() == 1

@@ -1,4 +1,5 @@
-"""Demo data for a first run: a clinic, two clinicians, patients with assessments.
+"""Demo data for a first run: a clinic, two clinicians, reception, patients with assessments,
+and the clinic's hours (``scheduling.demo``).
 
 Passwords are random, made on the first run and kept in the data folder
 (``demo-logins.txt``), never in the repository.
@@ -17,6 +18,7 @@ from quietlegs.web.accounts.models import PROFILE_QUESTIONS, PatientProfile, Use
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.records.models import LabResult
+from quietlegs.web.scheduling.demo import load_demo_schedule
 
 _NO_HISTORY: dict[str, Any] = {
     "known_conditions": ["none"],
@@ -90,6 +92,12 @@ DEMO_STAFF: list[dict[str, str]] = [
         "last_name": "Petrov",
         "role": "clinician",
     },
+    {
+        "email": "reception@demo.quietlegs.org",
+        "first_name": "Olga",
+        "last_name": "Sokolova",
+        "role": "reception",
+    },
 ]
 
 
@@ -158,6 +166,7 @@ def load_demo_data() -> list[tuple[str, str, str]] | None:
                 )
             logins.append(("patient", person["email"], password))
         _order_demo_work_up(clinic)
+        load_demo_schedule(clinic)
     path = _logins_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{r}\t{e}\t{p}\n" for r, e, p in logins), encoding="utf-8")

@@ -20,6 +20,15 @@ QUIETLEGS_ALLOWED_HOSTS
     Comma-separated host names (production).
 QUIETLEGS_MAX_EDF_MB
     Largest PSG recording (EDF/EDF+) a clinician may upload, in MB (default 512).
+QUIETLEGS_SITE_URL
+    The site's address for links in e-mails sent by the worker (reminders,
+    waitlist offers); default ``http://127.0.0.1:8000``.
+QUIETLEGS_BROKER_URL
+    The Celery broker of ``quietlegs worker`` (default: ``REDIS_URL``, else
+    ``redis://127.0.0.1:6379/0``). The web app serves pages without it.
+QUIETLEGS_SMS_SENDER
+    Dotted path of the class that sends reminder text messages (default: write
+    them to the log).
 """
 
 from __future__ import annotations
@@ -100,6 +109,7 @@ INSTALLED_APPS = [
     "quietlegs.web.orders",
     "quietlegs.web.visitreports",
     "quietlegs.web.interop",
+    "quietlegs.web.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -264,5 +274,35 @@ LOGGING = {
             "level": os.environ.get("QUIETLEGS_LOG_LEVEL", "INFO"),
         },
         "django.request": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
+
+# Appointments (quietlegs.web.scheduling): links in e-mails, the text-message hook, and
+# the background worker (Celery + Redis; `quietlegs worker`). Booking never waits for
+# the broker: the worker only runs the periodic jobs below.
+QUIETLEGS_SITE_URL = os.environ.get("QUIETLEGS_SITE_URL", "http://127.0.0.1:8000")
+QUIETLEGS_SMS_SENDER = os.environ.get(
+    "QUIETLEGS_SMS_SENDER", "quietlegs.web.scheduling.sms.LogSmsSender"
+)
+CELERY_BROKER_URL = (
+    os.environ.get("QUIETLEGS_BROKER_URL") or REDIS_URL or "redis://127.0.0.1:6379/0"
+)
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # every 5 minutes: a reminder goes out at most 5 minutes after it is due
+    "appointment-reminders": {
+        "task": "quietlegs.send_appointment_reminders",
+        "schedule": 300.0,
+    },
+    # the symptom diary's reminders, if this installation has the command
+    "diary-reminders": {
+        "task": "quietlegs.run_management_command",
+        "schedule": 3600.0,
+        "args": ("send_diary_reminders",),
     },
 }

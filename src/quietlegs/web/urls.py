@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/", include("quietlegs.web.orders.urls")),
     path("visit-reports/", include("quietlegs.web.visitreports.urls")),
     path("fhir/", include("quietlegs.web.interop.urls")),
+    path("appointments/", include("quietlegs.web.scheduling.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

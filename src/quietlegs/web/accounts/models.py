@@ -1,4 +1,9 @@
-"""People: patients, clinicians and clinic administrators, and what each may see."""
+"""People: patients, clinicians, clinic administrators and reception, and what each may see.
+
+Reception staff see their clinic's appointment book and its patients' names and
+contacts (``quietlegs.web.scheduling``); :meth:`User.can_access_patient` and
+:meth:`User.patients` (clinical records) stay closed to them.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +27,15 @@ class User(AbstractUser):
         PATIENT = "patient", _("Patient")
         CLINICIAN = "clinician", _("Clinician")
         CLINIC_ADMIN = "clinic_admin", _("Clinic administrator")
+        RECEPTION = "reception", _("Reception")
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    phone = models.CharField(
+        _("phone number"),
+        max_length=32,
+        blank=True,
+        help_text=_("For appointment reminders by text message and calls from the clinic."),
+    )
     clinic = models.ForeignKey(
         Clinic,
         on_delete=models.PROTECT,
@@ -61,6 +73,16 @@ class User(AbstractUser):
     @property
     def is_clinic_admin(self) -> bool:
         return self.role == self.Role.CLINIC_ADMIN and self.clinic_id is not None
+
+    @property
+    def is_reception(self) -> bool:
+        """Reception staff book appointments; they never see clinical records."""
+        return self.role == self.Role.RECEPTION and self.clinic_id is not None
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        """Anyone working for a clinic: clinicians, administrators and reception."""
+        return self.is_clinician or self.is_reception
 
     def can_access_patient(self, patient: User) -> bool:
         """Whether this person may read or change ``patient``'s record.

@@ -143,6 +143,8 @@ def _row(assessment: Assessment, lang: str) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponseBase:
     """My assessments: date, urgency, top condition, link (clinicians go to their workspace)."""
     user: Any = request.user
+    if user.is_reception:
+        return redirect("scheduling:reception")
     if not user.is_patient:
         return redirect(CLINIC_HOME)
     lang = current_language()

@@ -42,6 +42,7 @@ from quietlegs.web.api.schemas import (
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language, kb
+from quietlegs.web.scheduling.api import router as appointments_router
 
 logger = logging.getLogger("quietlegs.web.api")
 
@@ -287,3 +288,4 @@ def store_assessment(request: HttpRequest, payload: StoreIn) -> Status[dict[str,
 
 
 api.add_router("/me", me)
+api.add_router("/me/appointments", appointments_router)

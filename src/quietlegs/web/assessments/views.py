@@ -228,29 +228,34 @@ def emergency(request: HttpRequest) -> HttpResponse:
     if state.assessment is None:
         return redirect("assessments:start")
     assessment = _visible_assessment(request, state.assessment)
+    context = emergency_context(request, assessment)
+    if context is None:
+        return redirect("assessments:report", pk=assessment.pk)
+    return render(request, "assessments/emergency.html", context)
+
+
+def emergency_context(request: HttpRequest, assessment: Assessment) -> dict[str, Any] | None:
+    """The context of ``assessments/emergency.html`` for ``assessment``, or None when it
+    raised no emergency flag (also used by the booking page of ``scheduling``)."""
     lang = current_language()
     report = assessment.report(lang)
     flags = [f for f in report["red_flags"] if f["urgency"] == "emergency"]
     if not flags:
-        return redirect("assessments:report", pk=assessment.pk)
+        return None
     medicines = ""
     medications = kb().questions.get(MEDICATIONS_QUESTION)
     if medications is not None and MEDICATIONS_QUESTION in assessment.answers:
         value = normalize_answer(medications, assessment.answers[MEDICATIONS_QUESTION])
         medicines = format_answer(medications, value, lang)
-    return render(
-        request,
-        "assessments/emergency.html",
-        {
-            "assessment": assessment,
-            "flags": flags,
-            "emergency_call": report["emergency_call"],
-            "number": emergency_number(request, assessment),
-            "default_number": DEFAULT_EMERGENCY_NUMBER,
-            "russia_number": RUSSIA_AMBULANCE_NUMBER,
-            "medicines": medicines,
-        },
-    )
+    return {
+        "assessment": assessment,
+        "flags": flags,
+        "emergency_call": report["emergency_call"],
+        "number": emergency_number(request, assessment),
+        "default_number": DEFAULT_EMERGENCY_NUMBER,
+        "russia_number": RUSSIA_AMBULANCE_NUMBER,
+        "medicines": medicines,
+    }
 
 
 # -- report --------------------------------------------------------------------------

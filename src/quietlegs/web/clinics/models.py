@@ -54,7 +54,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 
 
 class Invitation(models.Model):
-    """An invitation for a clinician (or clinic admin) to join a clinic.
+    """An invitation for a clinician, clinic admin or receptionist to join a clinic.
 
     Only the SHA-256 of the token is stored; the link is shown once.
     """
@@ -62,6 +62,7 @@ class Invitation(models.Model):
     class Role(models.TextChoices):
         CLINICIAN = "clinician", _("Clinician")
         CLINIC_ADMIN = "clinic_admin", _("Clinic administrator")
+        RECEPTION = "reception", _("Reception")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))

@@ -18,11 +18,11 @@ from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic, Invitation
 
 #: Roles that make someone a member (staff) of a clinic rather than its patient.
-STAFF_ROLES: tuple[str, ...] = (User.Role.CLINICIAN, User.Role.CLINIC_ADMIN)
+STAFF_ROLES: tuple[str, ...] = (User.Role.CLINICIAN, User.Role.CLINIC_ADMIN, User.Role.RECEPTION)
 
 
 def members(clinic: Clinic) -> models.QuerySet[User]:
-    """The clinic's clinicians and administrators (active ones first)."""
+    """The clinic's clinicians, administrators and reception staff (active ones first)."""
     return User.objects.filter(clinic=clinic, role__in=STAFF_ROLES).order_by(
         "-is_active", "last_name", "first_name", "email"
     )

@@ -191,7 +191,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                 _("Welcome to %(clinic)s. Your account is ready.")
                 % {"clinic": invitation.clinic.name},
             )
-            return redirect("records:patients")
+            return redirect("scheduling:reception" if user.is_reception else "records:patients")
     status = 400 if form.is_bound else 200
     return render(
         request,

@@ -1,0 +1,1 @@
+"""The appointment book: availability, booking, reception, waitlist, reminders."""

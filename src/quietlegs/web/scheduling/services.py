@@ -1,0 +1,819 @@
+"""The appointment book's rules: free slots, booking, cancelling, arrivals, waitlist offers.
+
+Views parse the request, call these functions and render. Slots come from the pure
+core (:mod:`quietlegs.scheduling`); this module feeds it the clinic's rules and the
+booked intervals, and books inside a transaction that cannot double-book (see
+:func:`book` and the models' docstring). Refusals raise
+:class:`django.core.exceptions.ValidationError` with a translated message and a
+``code`` (``unknown_slot``, ``past``, ``taken``, ``notice``, ``state``, ...): nothing
+is changed when one is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from quietlegs.scheduling import (
+    BookingOffer,
+    Closure,
+    ExtraHours,
+    Schedule,
+    SchedulingError,
+    Slot,
+    WeeklyWindow,
+    gate_booking,
+    parse_slot_key,
+)
+from quietlegs.scheduling import Resource as CoreResource
+from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.clinics.models import Clinic
+from quietlegs.web.scheduling.models import (
+    Appointment,
+    Availability,
+    AvailabilityException,
+    ClinicRules,
+    Resource,
+    ScheduleLock,
+    VisitType,
+    WaitlistEntry,
+)
+
+logger = logging.getLogger("quietlegs.web.scheduling")
+
+#: Salt and lifetime of the cancel links in reminder e-mails. A link stops working
+#: when the appointment is no longer booked; 60 days covers the booking horizon.
+CANCEL_SALT = "quietlegs.scheduling.cancel"
+CANCEL_LINK_MAX_AGE_S = 60 * 24 * 3600
+#: Salt and lifetime of a waitlist offer link (and never after the slot has ended).
+OFFER_SALT = "quietlegs.scheduling.offer"
+OFFER_MAX_AGE_S = 24 * 3600
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+# --- the clinic's rules --------------------------------------------------------------------
+
+
+def rules(clinic: Clinic) -> ClinicRules:
+    return ClinicRules.for_clinic(clinic)
+
+
+def clinic_tz(clinic: Clinic) -> ZoneInfo:
+    return ZoneInfo(rules(clinic).time_zone)
+
+
+def clinicians(clinic: Clinic) -> models.QuerySet[User]:
+    """The clinic's active clinicians and clinic admins (who see patients)."""
+    return User.objects.filter(
+        clinic=clinic,
+        role__in=(User.Role.CLINICIAN, User.Role.CLINIC_ADMIN),
+        is_active=True,
+    ).order_by("last_name", "first_name", "pk")
+
+
+def visit_types(clinic: Clinic, *, for_patients: bool = False) -> models.QuerySet[VisitType]:
+    qs = VisitType.objects.filter(clinic=clinic, active=True)
+    return qs.filter(patients_may_book=True) if for_patients else qs
+
+
+def build_schedule(
+    clinic: Clinic,
+    *,
+    extra_window: Availability | None = None,
+    extra_exception: AvailabilityException | None = None,
+) -> Schedule:
+    """The core :class:`Schedule` of ``clinic`` from its tables.
+
+    ``extra_window`` / ``extra_exception`` are checked together with the stored
+    rules before they are saved (an overlap raises :class:`SchedulingError`).
+    """
+    tz = rules(clinic).time_zone
+    types = list(visit_types(clinic))
+    active_clinicians = set(clinicians(clinic).values_list("pk", flat=True))
+    windows = [
+        a
+        for a in Availability.objects.filter(clinic=clinic, visit_type__active=True)
+        if a.clinician_id in active_clinicians
+    ]
+    if extra_window is not None:
+        windows.append(extra_window)
+    exceptions = list(AvailabilityException.objects.filter(clinic=clinic))
+    if extra_exception is not None:
+        exceptions.append(extra_exception)
+    extra: list[ExtraHours] = []
+    closures: list[Closure] = []
+    for x in exceptions:
+        if x.kind == AvailabilityException.Kind.EXTRA:
+            if (
+                x.clinician_id in active_clinicians
+                and x.visit_type_id is not None
+                and x.start_time is not None
+                and x.end_time is not None
+            ):  # clean() requires all four for extra hours
+                extra.append(
+                    ExtraHours(
+                        x.clinician_id, x.visit_type_id, x.first_day, x.start_time, x.end_time
+                    )
+                )
+        else:
+            closures.append(
+                Closure(
+                    x.first_day,
+                    x.last_day,
+                    x.start_time,
+                    x.end_time,
+                    clinician=x.clinician_id,
+                    resource=x.resource_id,
+                )
+            )
+    return Schedule(
+        tz,
+        [t.spec() for t in types],
+        [
+            WeeklyWindow(w.clinician_id, w.visit_type_id, w.weekday, w.start_time, w.end_time)
+            for w in windows
+        ],
+        extra,
+        closures,
+        [CoreResource(r.pk, r.kind) for r in Resource.objects.filter(clinic=clinic, active=True)],
+    )
+
+
+def _busy(
+    clinic: Clinic, first: datetime, last: datetime
+) -> tuple[dict[int, list[tuple[datetime, datetime]]], dict[int, list[tuple[datetime, datetime]]]]:
+    by_clinician: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    by_resource: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    taken = Appointment.objects.active().filter(clinic=clinic, start__lt=last, end__gt=first)
+    for clinician_id, resource_id, start, end in taken.values_list(
+        "clinician_id", "resource_id", "start", "end"
+    ):
+        by_clinician[clinician_id].append((start, end))
+        if resource_id is not None:
+            by_resource[resource_id].append((start, end))
+    return by_clinician, by_resource
+
+
+def free_slots(
+    clinic: Clinic,
+    first_day: date,
+    last_day: date,
+    *,
+    visit_type: VisitType | None = None,
+    clinician: User | None = None,
+    not_before: datetime | None = None,
+) -> list[Slot]:
+    """The free slots of ``clinic`` starting (local date) from ``first_day`` to ``last_day``."""
+    schedule = build_schedule(clinic)
+    tz = schedule.tz
+    begin = datetime.combine(first_day - timedelta(days=1), datetime.min.time(), tz)
+    finish = datetime.combine(last_day + timedelta(days=2), datetime.min.time(), tz)
+    by_clinician, by_resource = _busy(clinic, begin, finish)
+    return schedule.slots(
+        first_day,
+        last_day,
+        clinician_busy=by_clinician,
+        resource_busy=by_resource,
+        not_before=not_before,
+        clinician=clinician.pk if clinician is not None else None,
+        visit_type=visit_type.pk if visit_type is not None else None,
+    )
+
+
+def local_today(clinic: Clinic, at: datetime | None = None) -> date:
+    return (at or now()).astimezone(clinic_tz(clinic)).date()
+
+
+# --- what a patient is offered -------------------------------------------------------------
+
+
+def latest_assessment(patient: User) -> Assessment | None:
+    return Assessment.objects.filter(patient=patient).order_by("-created_at").first()
+
+
+def patient_offer(patient: User, visit_type: VisitType, at: datetime | None = None) -> BookingOffer:
+    """The slots ``patient`` may book online for ``visit_type``, gated by their latest urgency."""
+    clinic = _clinic_of(patient)
+    at = at or now()
+    clinic_rules = rules(clinic)
+    assessment = latest_assessment(patient)
+    urgency = assessment.urgency if assessment is not None else None
+    if urgency == "emergency":
+        return gate_booking(urgency, [], at)
+    first = local_today(clinic, at)
+    slots = free_slots(
+        clinic,
+        first,
+        first + timedelta(days=clinic_rules.horizon_days),
+        visit_type=visit_type,
+        not_before=at + timedelta(hours=clinic_rules.min_lead_h),
+    )
+    return gate_booking(urgency, slots, at)
+
+
+def _clinic_of(person: User) -> Clinic:
+    if person.clinic is None:
+        raise ValidationError(
+            _("You are not registered with a clinic, so there is nothing to book."),
+            code="no_clinic",
+        )
+    return person.clinic
+
+
+# --- booking -------------------------------------------------------------------------------
+
+
+@dataclass
+class Booked:
+    """The appointment, and whether this call made it (False: the same request again)."""
+
+    appointment: Appointment
+    created: bool
+
+
+def _refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _taken() -> ValidationError:
+    return _refuse(
+        _("Sorry, this time has just been taken or is no longer available. Choose another one."),
+        "taken",
+    )
+
+
+def _lock(keys: Iterable[str]) -> None:
+    """Lock one row per clinician and resource, in a fixed order (no deadlocks)."""
+    for key in sorted(set(keys)):
+        try:
+            with transaction.atomic():
+                ScheduleLock.objects.get_or_create(key=key)
+        except IntegrityError:  # made by a concurrent booking a moment ago
+            pass
+        ScheduleLock.objects.select_for_update().get(key=key)
+
+
+def resolve_slot(clinic: Clinic, slot_key: str, *, not_before: datetime | None) -> Slot:
+    """The free slot ``slot_key`` of ``clinic``, recomputed from the rules (forged ids fail).
+
+    Raises
+    ------
+    ValidationError
+        ``unknown_slot`` if the id is malformed or names no slot of this clinic's
+        rules; ``past`` if the slot starts before ``not_before``; ``taken`` if it is
+        booked.
+    """
+    try:
+        clinician_id, visit_type_id, start = parse_slot_key(slot_key)
+    except SchedulingError as exc:
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot") from exc
+    visit_type = visit_types(clinic).filter(pk=visit_type_id).first()
+    clinician = clinicians(clinic).filter(pk=clinician_id).first()
+    if visit_type is None or clinician is None:
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot")
+    if not_before is not None and start < not_before:
+        raise _refuse(
+            _("This time is in the past or too soon to book. Choose a later one."), "past"
+        )
+    day = start.astimezone(clinic_tz(clinic)).date()
+    schedule = build_schedule(clinic)
+    every = schedule.slots(day, day, clinician=clinician_id, visit_type=visit_type_id)
+    if not any(s.key == slot_key for s in every):
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot")
+    for slot in free_slots(clinic, day, day, visit_type=visit_type, clinician=clinician):
+        if slot.key == slot_key:
+            return slot
+    raise _taken()
+
+
+def book(
+    request: HttpRequest | None,
+    *,
+    patient: User,
+    slot_key: str,
+    booked_by: User | None,
+    channel: str = Appointment.Channel.ONLINE,
+    request_key: uuid.UUID | None = None,
+    reason: str = "",
+    not_before: datetime | None = None,
+    urgency: str = "",
+    replaces: Appointment | None = None,
+) -> Booked:
+    """Book ``slot_key`` for ``patient``: all or nothing, never twice, never over another visit.
+
+    Parameters
+    ----------
+    request : HttpRequest or None
+        For the audit entry.
+    patient : User
+        Who the visit is for (a patient of the slot's clinic).
+    slot_key : str
+        A :attr:`quietlegs.scheduling.Slot.key` shown to the person booking.
+    booked_by : User or None
+        Who booked (the patient, a receptionist, or None for a waitlist link).
+    channel : str
+        :class:`Appointment.Channel`.
+    request_key : UUID, optional
+        The booking form's one-time token: the same request again returns the
+        first booking instead of making another.
+    not_before : datetime, optional
+        The earliest start allowed (default: now).
+    replaces : Appointment, optional
+        Rescheduling: this appointment is cancelled in the same transaction.
+
+    Raises
+    ------
+    ValidationError
+        With code ``unknown_slot``, ``past``, ``taken``, ``duplicate`` or ``no_clinic``.
+    """
+    clinic = _clinic_of(patient)
+    if not patient.is_patient or not patient.is_active:
+        raise _refuse(_("Appointments are booked for patients."), "not_patient")
+    if request_key is not None:
+        earlier = Appointment.objects.filter(request_key=request_key).first()
+        if earlier is not None:
+            if earlier.patient_id != patient.pk:
+                raise _refuse(_("This form was already used. Start again."), "duplicate")
+            return Booked(earlier, created=False)
+    at = now()
+    slot = resolve_slot(clinic, slot_key, not_before=not_before or at)
+    try:
+        with transaction.atomic():
+            _lock([f"clinician:{slot.clinician}", *(f"resource:{r}" for r in slot.resources)])
+            overlapping = Appointment.objects.active().filter(
+                start__lt=slot.end, end__gt=slot.start
+            )
+            if overlapping.filter(
+                models.Q(clinician_id=slot.clinician) | models.Q(resource_id__in=slot.resources)
+            ).exists():
+                raise _taken()
+            own = overlapping.filter(patient=patient)
+            if replaces is not None:
+                own = own.exclude(pk=replaces.pk)
+            if own.exists():
+                raise _refuse(_("You already have an appointment at this time."), "patient_busy")
+            if replaces is not None:
+                _cancel_row(replaces, at)
+            appointment = Appointment.objects.create(
+                clinic=clinic,
+                patient=patient,
+                clinician_id=slot.clinician,
+                visit_type_id=slot.visit_type,
+                resource_id=slot.resources[0] if slot.resources else None,
+                start=slot.start,
+                end=slot.end,
+                channel=channel,
+                urgency=urgency,
+                reason=reason[:300],
+                booked_by=booked_by,
+                request_key=request_key,
+                rescheduled_from=replaces,
+            )
+            record(
+                request,
+                AuditEvent.Action.CREATE,
+                patient=patient,
+                obj=appointment,
+                actor=booked_by,
+            )
+            if replaces is not None:
+                record(
+                    request,
+                    AuditEvent.Action.UPDATE,
+                    patient=patient,
+                    obj=replaces,
+                    actor=booked_by,
+                )
+    except IntegrityError as exc:
+        # the database's constraints caught a booking the locks let through (or the same
+        # request key committed a moment ago by a double submit)
+        if request_key is not None:
+            earlier = Appointment.objects.filter(request_key=request_key, patient=patient).first()
+            if earlier is not None:
+                return Booked(earlier, created=False)
+        raise _taken() from exc
+    if replaces is not None:
+        _after_freed(replaces)
+    logger.info("booked appointment %s (%s)", appointment.pk, channel)
+    return Booked(appointment, created=True)
+
+
+# --- changing an appointment ----------------------------------------------------------------
+
+
+def patient_appointment(patient: User, appointment_id: int) -> Appointment:
+    """``patient``'s own appointment ``appointment_id`` (any other id is a 404)."""
+    found = (
+        Appointment.objects.select_related("clinician", "visit_type", "clinic")
+        .filter(pk=appointment_id, patient=patient)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such appointment.")
+    return found
+
+
+def staff_appointment(staff: User, appointment_id: int) -> Appointment:
+    """An appointment of ``staff``'s clinic (another clinic's is a 404)."""
+    if staff.clinic is None or not staff.is_clinic_staff:
+        raise Http404("No such appointment.")
+    found = (
+        Appointment.objects.select_related("clinician", "visit_type", "patient", "clinic")
+        .filter(pk=appointment_id, clinic=staff.clinic)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such appointment.")
+    return found
+
+
+def can_change_online(appointment: Appointment, at: datetime | None = None) -> bool:
+    """Whether the patient may still cancel or reschedule it online (the notice rule)."""
+    at = at or now()
+    notice = timedelta(hours=rules(appointment.clinic).min_notice_h)
+    return appointment.status == Appointment.Status.BOOKED and appointment.start - at >= notice
+
+
+def _check_changeable(appointment: Appointment, *, by_patient: bool) -> None:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise _refuse(
+            _("This appointment is %(status)s and cannot be changed.")
+            % {"status": appointment.get_status_display().lower()},
+            "state",
+        )
+    if appointment.start <= now():
+        raise _refuse(_("This appointment has already started."), "past")
+    if by_patient and not can_change_online(appointment):
+        raise _refuse(
+            _(
+                "Appointments can be changed online up to %(hours)s hours before they start. "
+                "Please call the clinic."
+            )
+            % {"hours": rules(appointment.clinic).min_notice_h},
+            "notice",
+        )
+
+
+def _cancel_row(appointment: Appointment, at: datetime) -> None:
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.status_changed_at = at
+    appointment.save(update_fields=["status", "status_changed_at"])
+
+
+def cancel(
+    request: HttpRequest | None,
+    appointment: Appointment,
+    *,
+    by: User | None,
+    by_patient: bool,
+) -> Appointment:
+    """Cancel a booked appointment and offer the freed slot to the waitlist.
+
+    Raises
+    ------
+    ValidationError
+        ``state`` (not booked), ``past`` (started) or ``notice`` (a patient, too late).
+    """
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _check_changeable(locked, by_patient=by_patient)
+        _cancel_row(locked, now())
+        record(request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked, actor=by)
+    _after_freed(locked)
+    return locked
+
+
+def reschedule(
+    request: HttpRequest | None,
+    appointment: Appointment,
+    slot_key: str,
+    *,
+    by: User,
+    by_patient: bool,
+    request_key: uuid.UUID | None = None,
+) -> Booked:
+    """Move a booked appointment to ``slot_key`` (the old one is cancelled only if the new
+    one is booked)."""
+    if request_key is not None:
+        earlier = Appointment.objects.filter(
+            request_key=request_key, patient=appointment.patient
+        ).first()
+        if earlier is not None:
+            return Booked(earlier, created=False)
+    _check_changeable(appointment, by_patient=by_patient)
+    try:
+        _clinician_id, visit_type_id, _start = parse_slot_key(slot_key)
+    except SchedulingError as exc:
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot") from exc
+    if visit_type_id != appointment.visit_type_id:  # a move keeps the kind of visit
+        raise _refuse(_("This appointment time does not exist."), "unknown_slot")
+    clinic_rules = rules(appointment.clinic)
+    lead = timedelta(hours=clinic_rules.min_lead_h) if by_patient else timedelta()
+    return book(
+        request,
+        patient=appointment.patient,
+        slot_key=slot_key,
+        booked_by=by,
+        channel=appointment.channel,
+        request_key=request_key,
+        reason=appointment.reason,
+        not_before=now() + lead,
+        urgency=appointment.urgency,
+        replaces=appointment,
+    )
+
+
+def set_status(
+    request: HttpRequest | None, appointment: Appointment, status: str, *, by: User
+) -> Appointment:
+    """Reception or a clinician marks an appointment arrived, no-show or completed.
+
+    A no-show frees the rest of its time, which is offered to the waitlist.
+
+    Raises
+    ------
+    ValidationError
+        ``state`` when the change does not follow (a cancelled visit cannot arrive;
+        no one is a no-show before the visit starts).
+    """
+    allowed: dict[str, tuple[str, ...]] = {
+        Appointment.Status.ARRIVED: (Appointment.Status.BOOKED, Appointment.Status.NO_SHOW),
+        Appointment.Status.NO_SHOW: (Appointment.Status.BOOKED,),
+        Appointment.Status.COMPLETED: (Appointment.Status.ARRIVED,),
+    }
+    if status not in allowed:
+        raise _refuse(_("Unknown status."), "state")
+    at = now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in allowed[status]:
+            raise _refuse(
+                _("This appointment is %(status)s, so it cannot be marked like that.")
+                % {"status": locked.get_status_display().lower()},
+                "state",
+            )
+        if status == Appointment.Status.NO_SHOW and locked.start > at:
+            raise _refuse(
+                _("A patient can be marked as not coming only once the visit has started."),
+                "state",
+            )
+        if status == Appointment.Status.ARRIVED and locked.status == Appointment.Status.NO_SHOW:
+            # the patient came late after all: take the time back only if still free
+            clash = (
+                Appointment.objects.active()
+                .filter(start__lt=locked.end, end__gt=locked.start)
+                .filter(
+                    models.Q(clinician_id=locked.clinician_id)
+                    | models.Q(resource_id=locked.resource_id, resource__isnull=False)
+                )
+            )
+            if clash.exists():
+                raise _refuse(_("This time was given to someone else meanwhile."), "taken")
+        locked.status = status
+        locked.status_changed_at = at
+        locked.save(update_fields=["status", "status_changed_at"])
+        record(request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked, actor=by)
+    if status == Appointment.Status.NO_SHOW:
+        _after_freed(locked)
+    return locked
+
+
+# --- the waitlist ---------------------------------------------------------------------------
+
+
+def add_to_waitlist(
+    request: HttpRequest | None,
+    *,
+    patient: User,
+    visit_type: VisitType,
+    clinician: User | None,
+    earliest: date | None,
+    latest: date | None,
+    note: str,
+    by: User,
+) -> WaitlistEntry:
+    if patient.clinic_id != visit_type.clinic_id or (
+        clinician is not None and clinician.clinic_id != visit_type.clinic_id
+    ):
+        raise Http404("No such patient.")
+    if earliest is not None and latest is not None and latest < earliest:
+        raise _refuse(_("“Not after” must be on or after “not before”."), "order")
+    entry = WaitlistEntry.objects.create(
+        clinic_id=visit_type.clinic_id,
+        patient=patient,
+        visit_type=visit_type,
+        clinician=clinician,
+        earliest=earliest,
+        latest=latest,
+        note=note[:200],
+        added_by=by,
+    )
+    record(request, AuditEvent.Action.CREATE, patient=patient, obj=entry, actor=by)
+    return entry
+
+
+def _after_freed(appointment: Appointment) -> None:
+    """After the transaction that freed ``appointment``'s time commits, offer it."""
+    transaction.on_commit(lambda: offer_freed_slot(appointment))
+
+
+def matching_entries(appointment: Appointment, at: datetime) -> models.QuerySet[WaitlistEntry]:
+    """Waitlist entries that could take ``appointment``'s time, first come first."""
+    day = appointment.start.astimezone(clinic_tz(appointment.clinic)).date()
+    return (
+        WaitlistEntry.objects.filter(
+            clinic_id=appointment.clinic_id,
+            visit_type_id=appointment.visit_type_id,
+            status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED),
+            patient__is_active=True,
+        )
+        .filter(models.Q(clinician__isnull=True) | models.Q(clinician_id=appointment.clinician_id))
+        .filter(models.Q(earliest__isnull=True) | models.Q(earliest__lte=day))
+        .filter(models.Q(latest__isnull=True) | models.Q(latest__gte=day))
+        .exclude(patient_id=appointment.patient_id)
+        .select_related("patient", "visit_type")
+        .order_by("created_at", "pk")
+    )
+
+
+def offer_freed_slot(appointment: Appointment) -> WaitlistEntry | None:
+    """E-mail the first matching waitlist entry a link to book ``appointment``'s freed time.
+
+    Nothing is offered when the time is over or taken again. Returns the entry
+    offered, or None.
+    """
+    at = now()
+    if appointment.end <= at:
+        return None
+    slot_key = Slot(
+        appointment.clinician_id, appointment.visit_type_id, appointment.start, appointment.end
+    ).key
+    entry = matching_entries(appointment, at).first()
+    if entry is None:
+        return None
+    token = signing.dumps(
+        {"e": entry.pk, "s": slot_key, "n": str(entry.offer_nonce)}, salt=OFFER_SALT, compress=True
+    )
+    link = site_url(reverse("scheduling:offer", args=[token]))
+    patient = entry.patient
+    with translation.override(patient.preferred_language or "en"):
+        when = _when(appointment)
+        subject = _("An appointment time is free: %(when)s") % {"when": when}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "You are on the waitlist of %(clinic)s for: %(visit)s.\n"
+            "A time has become free: %(when)s with %(clinician)s.\n\n"
+            "Book it with this link (first come, first served):\n%(link)s\n\n"
+            "If you no longer need it, ignore this e-mail."
+        ) % {
+            "name": patient.display_name(),
+            "clinic": appointment.clinic.name,
+            "visit": appointment.visit_type.name,
+            "when": when,
+            "clinician": appointment.clinician.display_name(),
+            "link": link,
+        }
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+    except OSError:
+        logger.warning("could not e-mail a waitlist offer to entry %s", entry.pk)
+        return None
+    entry.status = WaitlistEntry.Status.OFFERED
+    entry.offered_at = at
+    entry.save(update_fields=["status", "offered_at"])
+    record(None, AuditEvent.Action.UPDATE, patient=patient, obj=entry)
+    logger.info("offered a freed slot to waitlist entry %s", entry.pk)
+    return entry
+
+
+@dataclass
+class Offer:
+    entry: WaitlistEntry
+    slot_key: str
+    start: datetime
+    clinician: User
+    visit_type: VisitType
+
+
+def read_offer(token: str) -> Offer:
+    """The waitlist offer behind a link.
+
+    Raises
+    ------
+    Http404
+        If the link is forged, expired, used, or its entry is gone.
+    """
+    try:
+        data = signing.loads(token, salt=OFFER_SALT, max_age=OFFER_MAX_AGE_S)
+        clinician_id, visit_type_id, start = parse_slot_key(str(data["s"]))
+        entry_id = int(data["e"])
+        nonce = str(data["n"])
+    except (signing.BadSignature, SchedulingError, KeyError, TypeError, ValueError) as exc:
+        raise Http404("No such offer.") from exc
+    entry = (
+        WaitlistEntry.objects.select_related("patient", "visit_type", "clinic")
+        .filter(pk=entry_id, offer_nonce=nonce)
+        .first()
+    )
+    if entry is None or entry.status not in (
+        WaitlistEntry.Status.WAITING,
+        WaitlistEntry.Status.OFFERED,
+    ):
+        raise Http404("No such offer.")
+    clinician = clinicians(entry.clinic).filter(pk=clinician_id).first()
+    if clinician is None or visit_type_id != entry.visit_type_id:
+        raise Http404("No such offer.")
+    return Offer(entry, str(data["s"]), start, clinician, entry.visit_type)
+
+
+def accept_offer(
+    request: HttpRequest | None, offer: Offer, request_key: uuid.UUID | None
+) -> Booked:
+    """Book the offered time for the waitlisted patient (the time may have started:
+    a no-show's time is offered for what is left of it)."""
+    duration = timedelta(minutes=offer.visit_type.duration_min)
+    booked = book(
+        request,
+        patient=offer.entry.patient,
+        slot_key=offer.slot_key,
+        booked_by=None,
+        channel=Appointment.Channel.WAITLIST,
+        request_key=request_key,
+        reason=offer.entry.note,
+        not_before=now() - duration + timedelta(minutes=1),
+    )
+    WaitlistEntry.objects.filter(pk=offer.entry.pk).update(status=WaitlistEntry.Status.BOOKED)
+    return booked
+
+
+# --- links and e-mails ----------------------------------------------------------------------
+
+
+def site_url(path: str) -> str:
+    return settings.QUIETLEGS_SITE_URL.rstrip("/") + path
+
+
+def cancel_token(appointment: Appointment) -> str:
+    return signing.dumps({"a": appointment.pk}, salt=CANCEL_SALT)
+
+
+def appointment_from_cancel_token(token: str) -> Appointment:
+    """The appointment a reminder's cancel link names (forged or expired: 404)."""
+    try:
+        data = signing.loads(token, salt=CANCEL_SALT, max_age=CANCEL_LINK_MAX_AGE_S)
+        pk = int(data["a"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise Http404("No such appointment.") from exc
+    found = (
+        Appointment.objects.select_related("clinic", "visit_type", "clinician")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such appointment.")
+    return found
+
+
+def _when(appointment: Appointment) -> str:
+    local = appointment.start.astimezone(clinic_tz(appointment.clinic))
+    return f"{date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
+
+
+def local_start(appointment: Appointment) -> datetime:
+    return appointment.start.astimezone(clinic_tz(appointment.clinic))
+
+
+def to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def audit_list(request: HttpRequest, patient: User, object_type: str = "appointments") -> None:
+    record(request, AuditEvent.Action.VIEW, patient=patient, object_type=object_type)
+
+
+def audit_view(request: HttpRequest | None, appointment: Appointment, actor: Any = None) -> None:
+    record(
+        request, AuditEvent.Action.VIEW, patient=appointment.patient, obj=appointment, actor=actor
+    )
