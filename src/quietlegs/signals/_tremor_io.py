@@ -618,13 +618,19 @@ def _hermite(times: FloatArray, values: FloatArray, grid: FloatArray) -> FloatAr
     return out
 
 
-def _uniform(
-    times_s: FloatArray, values: FloatArray, name: str
-) -> tuple[FloatArray, FloatArray, float, float, bool, list[str], list[str]]:
-    """Sort out the clock: refuse backwards time, drop repeats, resample an irregular clock.
+@dataclass
+class _Clock:
+    values: FloatArray  # on the uniform clock
+    sfreq_hz: float
+    source_rate_hz: float
+    n_samples: int  # in the file, after dropping repeated timestamps
+    resampled: bool
+    notes: list[str]
+    warnings: list[str]
 
-    Returns (times, values, sfreq, source rate, resampled, notes, warnings).
-    """
+
+def _uniform(times_s: FloatArray, values: FloatArray, name: str) -> _Clock:
+    """Sort out the clock: refuse backwards time, drop repeats, resample an irregular clock."""
     notes: list[str] = []
     warns: list[str] = []
     steps = np.diff(times_s)
@@ -671,7 +677,7 @@ def _uniform(
     irregular = jitter > IRREGULAR_JITTER_FRACTION or gaps.size > 0
     if not irregular:
         sfreq = (times_s.size - 1) / duration
-        return times_s, values, sfreq, source_rate, False, notes, warns
+        return _Clock(values, sfreq, source_rate, times_s.size, False, notes, warns)
     sfreq = float(round(source_rate, 1))
     n_out = math.floor(duration * sfreq) + 1
     grid = times_s[0] + np.arange(n_out, dtype=np.float64) / sfreq
@@ -680,7 +686,7 @@ def _uniform(
         f"the sampling clock was irregular (intervals varied by {100 * jitter:.0f} % of the "
         f"median); the samples were interpolated onto a uniform {sfreq:g} Hz clock"
     )
-    return grid, out, sfreq, source_rate, True, notes, warns
+    return _Clock(out, sfreq, source_rate, times_s.size, True, notes, warns)
 
 
 # --------------------------------------------------------------------------- public
@@ -807,13 +813,11 @@ def read_recording(
         "deg/s": math.pi / 180.0,
     }[source_unit]
     _check_values(values, label, source_unit)
-    times_s, uniform, sfreq, source_rate, resampled, clock_notes, warns = _uniform(
-        times_s, values, label
-    )
-    notes += clock_notes
+    clock = _uniform(times_s, values, label)
+    notes += clock.notes
     return MotionRecording(
-        data=np.ascontiguousarray(uniform * factor, dtype=np.float64),
-        sfreq_hz=float(sfreq),
+        data=np.ascontiguousarray(clock.values * factor, dtype=np.float64),
+        sfreq_hz=float(clock.sfreq_hz),
         sensor=chosen_sensor,
         unit="m/s²" if chosen_sensor == "accelerometer" else "rad/s",
         source_unit=source_unit,
@@ -821,12 +825,12 @@ def read_recording(
         time_unit=time_unit,
         format=fmt,
         columns=[time_col.raw, *(c.raw for c in group.columns)],
-        n_samples=int(values.shape[0]),
-        source_rate_hz=float(source_rate),
-        resampled=resampled,
+        n_samples=clock.n_samples,
+        source_rate_hz=float(clock.source_rate_hz),
+        resampled=clock.resampled,
         name=label,
         notes=notes,
-        warnings=warns,
+        warnings=clock.warnings,
     )
 
 

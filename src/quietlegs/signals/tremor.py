@@ -849,12 +849,12 @@ def analyze_signal(
         amplitude["rms"] = round(float(peak_rms or 0.0), 6)
         if sensor == "accelerometer":
             disp_mm = math.sqrt(integrated) * 1000.0
-            amplitude["displacement_rms_mm"] = round(disp_mm, 4)
-            amplitude["displacement_peak_to_peak_mm"] = round(2 * math.sqrt(2) * disp_mm, 4)
+            amplitude["displacement_rms_mm"] = round(disp_mm, 6)
+            amplitude["displacement_peak_to_peak_mm"] = round(2 * math.sqrt(2) * disp_mm, 6)
         else:
             angle_deg = math.degrees(math.sqrt(integrated))
-            amplitude["angle_rms_deg"] = round(angle_deg, 4)
-            amplitude["angle_peak_to_peak_deg"] = round(2 * math.sqrt(2) * angle_deg, 4)
+            amplitude["angle_rms_deg"] = round(angle_deg, 5)
+            amplitude["angle_peak_to_peak_deg"] = round(2 * math.sqrt(2) * angle_deg, 5)
 
     # 5. band powers.
     total_mask = _band_mask(freqs, (BELOW_TREMOR_BAND_HZ[0], search[1]))
