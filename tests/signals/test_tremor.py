@@ -146,7 +146,7 @@ def test_a_recording_of_voluntary_movement_only_says_so() -> None:
     assert result.window_counts["usable"] == 0
     assert result.band["id"] == "voluntary"
     assert not result.detected
-    assert "Voluntary movement dominated the whole recording" in result.screening["statement"]
+    assert "Voluntary movement dominated most of the recording" in result.screening["statement"]
     # In the action task the movement is the task: windows are kept, and flagged.
     action = analyze_signal(v, 100.0, task="action")
     assert action.window_counts["usable"] == action.window_counts["total"]

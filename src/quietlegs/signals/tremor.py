@@ -132,10 +132,20 @@ VOLUNTARY_POWER_RATIO = 1.0
 #: phone moved on purpose exceeds it many times over).
 VOLUNTARY_MIN_RMS = {"accelerometer": 0.05, "gyroscope": 0.05}  # m/s², rad/s
 
-#: A spectral peak counts as tremor when it stands this many times above the median power
-#: of the search band (implementation choice: for sensor noise alone a 4-s, three-axis
-#: periodogram exceeds 5 × its median in about 1 % of windows) ...
-PEAK_TO_MEDIAN_RATIO = 5.0
+#: Fewest windows free of voluntary movement for a measurement (three overlapping 4-s
+#: windows: 8 s of still recording). A single window's spectrum has 6 degrees of freedom
+#: and too much scatter to call a tremor (Welch 1967: the variance falls with the number of
+#: averaged segments); with fewer the result says "record again".
+MIN_USABLE_WINDOWS = 3
+
+#: A spectral peak counts as tremor when it stands this many times above the background
+#: spectrum: a power law (a straight line in log-log, fitted over the search band, the peak
+#: left out), since movement and sensor spectra fall with frequency and a flat median would
+#: make the low end of the band look like a peak (the "aperiodic" fit of Donoghue et al.,
+#: Nat Neurosci 2020;23:1655). Implementation choice: for white noise a single 4-s,
+#: three-axis periodogram (6 degrees of freedom) exceeds 5 × its mean at a given frequency
+#: with probability 3e-5, so about 0.2 % of windows show a false peak in 3-20 Hz ...
+PEAK_TO_BACKGROUND_RATIO = 5.0
 
 #: ... and its RMS amplitude exceeds the noise floor of phone sensors: 0.01 m/s²
 #: (accelerometer; MEMS noise ~150-300 µg/√Hz gives ~0.004 m/s² over 2 Hz) or 0.005 rad/s
@@ -177,7 +187,7 @@ class TremorResult:
     sfreq_hz, duration_s : float
         Of the analysed (uniform) signal.
     detected : bool
-        Whether a tremor peak stood out of the noise (``PEAK_TO_MEDIAN_RATIO``) above the
+        Whether a tremor peak stood out of the background (``PEAK_TO_BACKGROUND_RATIO``) above the
         sensor's floor (``DETECTION_FLOOR_RMS``).
     dominant_frequency_hz : float | None
         Frequency of the tremor peak with sub-bin refinement, Hz; None when no tremor.
@@ -386,19 +396,46 @@ def _half_power_width(psd: FloatArray, k: int, df: float) -> float:
     return float(right - left) * df
 
 
+def _background(freqs: FloatArray, psd: FloatArray, idx: npt.NDArray[np.intp]) -> FloatArray:
+    """Power-law background of ``psd`` at the bins ``idx``: a line fitted in log-log.
+
+    Fitted twice: the second time without the bins more than twice above the first fit,
+    so that a tremor peak does not lift its own background.
+    """
+    logf = np.log(freqs[idx])
+    logp = np.log(np.maximum(psd[idx], 1e-300))
+    keep = np.ones(idx.size, dtype=bool)
+    fitted = np.full(idx.size, float(np.mean(logp)))
+    for _ in range(2):
+        if keep.sum() < 3:
+            break
+        slope, intercept = np.polyfit(logf[keep], logp[keep], 1)
+        fitted = intercept + slope * logf
+        keep = logp - fitted < math.log(2.0)
+    background: FloatArray = np.exp(fitted)
+    return background
+
+
 def _peak(
     freqs: FloatArray, psd: FloatArray, search: tuple[float, float]
 ) -> tuple[int, float] | None:
-    """(bin, ratio to the band median) of the largest local maximum in the search band."""
-    mask = _band_mask(freqs, search)
-    idx = np.flatnonzero(mask)
-    if idx.size < 3:
+    """(bin, ratio to the background) of the most prominent local maximum in the band.
+
+    The most prominent peak is the one standing highest above the power-law background
+    (:func:`_background`); for a tremor it is also the largest peak of the band.
+    """
+    idx = np.flatnonzero(_band_mask(freqs, search) & (freqs > 0))
+    if idx.size < 5:
         return None
-    band = psd[idx]
-    k = int(idx[int(np.argmax(band))])
-    median = float(np.median(band))
-    ratio = math.inf if median <= 0 else float(psd[k]) / median
-    return k, ratio
+    ratios = psd[idx] / _background(freqs, psd, idx)
+    local_max = np.ones(idx.size, dtype=bool)
+    inner = idx[(idx > 0) & (idx < psd.size - 1)]
+    is_max = (psd[inner] >= psd[inner - 1]) & (psd[inner] >= psd[inner + 1])
+    local_max[np.isin(idx, inner)] = is_max
+    if not local_max.any():
+        return None
+    best = int(np.argmax(np.where(local_max, ratios, -np.inf)))
+    return int(idx[best]), float(ratios[best])
 
 
 def _principal_axis(x: FloatArray) -> FloatArray:
@@ -467,7 +504,7 @@ _BAND_RANGES: dict[str, tuple[float, float] | None] = {
 
 def _classify(task: str, f0: float | None, detected: bool, usable: int) -> str:
     """The band id of a measurement (which frequency band, in which condition)."""
-    if usable == 0:
+    if usable < MIN_USABLE_WINDOWS:
         return "voluntary"
     if not detected or f0 is None:
         return "none"
@@ -491,13 +528,14 @@ def _classify(task: str, f0: float | None, detected: bool, usable: int) -> str:
 _STATEMENTS: dict[str, dict[str, str]] = {
     "voluntary": {
         "en": (
-            "Voluntary movement dominated the whole recording, so no tremor could be "
-            "measured. Record again for 30 seconds with the limb as still as the task allows."
+            "Voluntary movement dominated most of the recording (less than 8 seconds were "
+            "still enough to measure), so no tremor could be measured. Record again for 30 "
+            "seconds with the limb as still as the task allows."
         ),
         "ru": (
-            "Вся запись занята произвольными движениями, поэтому тремор измерить не удалось. "
-            "Запишите снова 30 секунд, держа конечность настолько неподвижно, насколько "
-            "позволяет задание."
+            "Большая часть записи занята произвольными движениями (достаточно неподвижных "
+            "участков меньше 8 секунд), поэтому тремор измерить не удалось. Запишите снова "
+            "30 секунд, держа конечность настолько неподвижно, насколько позволяет задание."
         ),
     },
     "none": {
@@ -777,38 +815,13 @@ def analyze_signal(
     usable = ~voluntary if task != "action" else np.ones_like(voluntary)
     floor = DETECTION_FLOOR_RMS[sensor]
 
-    windows: list[dict[str, Any]] = []
-    tremor_flags = np.zeros(voluntary.size, dtype=bool)
-    for w in range(win_psd.shape[0]):
-        found = _peak(freqs, win_psd[w], search)
-        peak_hz: float | None = None
-        rms = float(math.sqrt(search_power[w]))
-        if found is not None:
-            k, ratio = found
-            peak_hz = _refine_peak(win_psd[w], k, df)
-            near = _band_mask(freqs, (peak_hz - PEAK_HALF_WIDTH_HZ, peak_hz + PEAK_HALF_WIDTH_HZ))
-            window_rms = math.sqrt(float(win_psd[w, near].sum()) * df)
-            tremor_flags[w] = (
-                bool(usable[w]) and ratio >= PEAK_TO_MEDIAN_RATIO and window_rms >= floor
-            )
-        start = w * step / sfreq
-        windows.append(
-            {
-                "start_s": round(start, 3),
-                "end_s": round(start + nper / sfreq, 3),
-                "voluntary": bool(voluntary[w]),
-                "tremor": bool(tremor_flags[w]),
-                "peak_hz": None if peak_hz is None else round(peak_hz, 3),
-                "rms": round(rms, 6),
-            }
-        )
     n_usable = int(usable.sum())
     if task == "action" and voluntary.any():
         warns.append(
             f"voluntary movement dominates {int(voluntary.sum())} of {voluntary.size} windows; "
             "in the action task they are kept"
         )
-    elif voluntary.any() and n_usable:
+    elif voluntary.any() and n_usable >= MIN_USABLE_WINDOWS:
         warns.append(
             f"{int(voluntary.sum())} of {voluntary.size} windows were left out because "
             "voluntary movement dominated them"
@@ -828,10 +841,43 @@ def analyze_signal(
         peak_freq = _refine_peak(psd, k, df)
         near = _band_mask(freqs, (peak_freq - PEAK_HALF_WIDTH_HZ, peak_freq + PEAK_HALF_WIDTH_HZ))
         peak_rms = math.sqrt(float(psd[near].sum()) * df)
-        detected = bool(n_usable) and ratio >= PEAK_TO_MEDIAN_RATIO and peak_rms >= floor
+        detected = (
+            n_usable >= MIN_USABLE_WINDOWS
+            and ratio >= PEAK_TO_BACKGROUND_RATIO
+            and peak_rms >= floor
+        )
         if detected:
             f0 = peak_freq
             bandwidth = _half_power_width(psd, k, df)
+
+    # Each window: its own largest peak (for the record), and whether the tremor found in
+    # the averaged spectrum stands out in it (a prominent peak within ± 1 Hz of the
+    # dominant frequency, above the floor): the tremor fraction counts those windows.
+    windows: list[dict[str, Any]] = []
+    tremor_flags = np.zeros(voluntary.size, dtype=bool)
+    search_idx = np.flatnonzero(search_mask & (freqs > 0))
+    for w in range(win_psd.shape[0]):
+        own = _peak(freqs, win_psd[w], search)
+        peak_hz = None if own is None else _refine_peak(win_psd[w], own[0], df)
+        if f0 is not None and usable[w]:
+            near = _band_mask(freqs, (f0 - PEAK_HALF_WIDTH_HZ, f0 + PEAK_HALF_WIDTH_HZ))
+            background = np.empty_like(freqs)
+            background[search_idx] = _background(freqs, win_psd[w], search_idx)
+            near_idx = np.flatnonzero(near & search_mask & (freqs > 0))
+            prominence = float(np.max(win_psd[w, near_idx] / background[near_idx]))
+            window_rms = math.sqrt(float(win_psd[w, near].sum()) * df)
+            tremor_flags[w] = prominence >= PEAK_TO_BACKGROUND_RATIO and window_rms >= floor
+        start = w * step / sfreq
+        windows.append(
+            {
+                "start_s": round(start, 3),
+                "end_s": round(start + nper / sfreq, 3),
+                "voluntary": bool(voluntary[w]),
+                "tremor": bool(tremor_flags[w]),
+                "peak_hz": None if peak_hz is None else round(peak_hz, 3),
+                "rms": round(float(math.sqrt(search_power[w])), 6),
+            }
+        )
     if search[1] < ORTHOSTATIC_BAND_HZ[1]:
         warns.append(
             f"at {sfreq:g} Hz sampling, tremor faster than {search[1]:.1f} Hz cannot be measured "
