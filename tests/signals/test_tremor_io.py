@@ -412,7 +412,7 @@ def test_bad_arguments(tmp_path: Path, synth: Synth) -> None:
     ):
         read_recording(path, unit="furlong")
     with pytest.raises(
-        ValueError, match="unit must be one of m/s², g for a accelerometer; got 'rad/s'"
+        ValueError, match="unit must be one of m/s², g for an accelerometer; got 'rad/s'"
     ):
         read_recording(path, unit="rad/s")
 
@@ -483,7 +483,7 @@ def test_arbitrary_bytes_give_a_signal_error_or_a_recording(content: bytes) -> N
     column=st.integers(min_value=0, max_value=3),
     junk=st.text(
         alphabet=st.characters(
-            exclude_characters="\x00\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029,\"'#"
+            codec="utf-8", exclude_characters="\x00\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029,\"'#"
         ),
         min_size=1,
         max_size=8,

@@ -867,7 +867,7 @@ def _resolve_unit(
     if given is not None:
         if given not in UNITS[sensor]:
             raise ValueError(
-                f"unit must be one of {', '.join(UNITS[sensor])} for a {sensor}; got {given!r}"
+                f"unit must be one of {', '.join(UNITS[sensor])} for an {sensor}; got {given!r}"
             )
         notes.append(f"{label} in {given}, as given")
         return given, "given"

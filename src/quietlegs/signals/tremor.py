@@ -46,6 +46,7 @@ from quietlegs.signals._tremor_io import (
 )
 
 __all__ = [
+    "LANGUAGES",
     "TASKS",
     "MotionRecording",
     "TremorResult",
@@ -65,6 +66,9 @@ FloatArray = npt.NDArray[np.float64]
 #: 2018;33:75-87): limb relaxed and supported, holding a posture, moving (finger-to-nose,
 #: drawing, pouring), and standing still (for orthostatic tremor, phone on the shin).
 TASKS = ("rest", "posture", "action", "standing")
+
+#: The languages of the screening texts.
+LANGUAGES = ("en", "ru")
 
 # --------------------------------------------------------------------------- bands (Hz)
 
@@ -709,7 +713,7 @@ def screening_texts(screening: dict[str, Any], lang: str = "en") -> dict[str, st
         ``statement`` (what was measured and what lives in that band, ending with
         "this is a measurement, not a diagnosis"), ``see_a_doctor`` and ``emergency``.
     """
-    check_option("lang", lang, ("en", "ru"))
+    check_option("lang", lang, LANGUAGES)
     code = str(screening.get("code", "none"))
     template = _STATEMENTS.get(code, _STATEMENTS["other"])[lang]
     task = str(screening.get("task", "posture"))
@@ -1000,7 +1004,7 @@ def _fmt(value: float | None, digits: int = 2, unit: str = "") -> str:
 
 def format_text(result: TremorResult, lang: str = "en") -> str:
     """The result as plain text (English or Russian screening texts; numbers in English)."""
-    check_option("lang", lang, ("en", "ru"))
+    check_option("lang", lang, LANGUAGES)
     amp = result.amplitude
     texts = screening_texts(result.screening, lang)
     rec = result.recording
