@@ -20,6 +20,9 @@ QUIETLEGS_ALLOWED_HOSTS
     Comma-separated host names (production).
 QUIETLEGS_MAX_EDF_MB
     Largest PSG recording (EDF/EDF+) a clinician may upload, in MB (default 512).
+QUIETLEGS_MAX_TREMOR_MB
+    Largest tremor recording (CSV) a patient may upload, in MB (default 10; a 10-minute
+    100 Hz recording is 3-6 MB). Recordings are analysed in the request.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ INSTALLED_APPS = [
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
     "quietlegs.web.records",
+    "quietlegs.web.tremor",
     "quietlegs.web.audit",
     "quietlegs.web.api",
 ]
@@ -216,6 +220,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 # runs inline in the request (tests) instead of on the background worker.
 QUIETLEGS_MAX_EDF_MB = int(os.environ.get("QUIETLEGS_MAX_EDF_MB", "512"))
 QUIETLEGS_PSG_SYNC = False
+
+# Tremor recordings (tremor): the upload size limit, in MB.
+QUIETLEGS_MAX_TREMOR_MB = int(os.environ.get("QUIETLEGS_MAX_TREMOR_MB", "10"))
 
 # Sessions in the cache, written through to the database: no session query per request.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
