@@ -401,45 +401,65 @@ def _half_power_width(psd: FloatArray, k: int, df: float) -> float:
 
 
 def _background(freqs: FloatArray, psd: FloatArray, idx: npt.NDArray[np.intp]) -> FloatArray:
-    """Power-law background of ``psd`` at the bins ``idx``: a line fitted in log-log.
+    """Power-law background of each spectrum at the bins ``idx``: a line fitted in log-log.
 
-    Fitted twice: the second time without the bins more than twice above the first fit,
-    so that a tremor peak does not lift its own background.
+    ``psd`` is (n_freq,) or (n_spectra, n_freq); the result has the shape of ``psd[..., idx]``.
+    Fitted twice (least squares, closed form, all spectra at once): the second time without
+    the bins more than twice above the first fit, so that a tremor peak does not lift its
+    own background.
     """
-    logf = np.log(freqs[idx])
-    logp = np.log(np.maximum(psd[idx], 1e-300))
-    keep = np.ones(idx.size, dtype=bool)
-    fitted = np.full(idx.size, float(np.mean(logp)))
+    x = np.log(freqs[idx])
+    y = np.log(np.maximum(np.atleast_2d(psd)[:, idx], 1e-300))
+    keep = np.ones_like(y, dtype=bool)
+    fitted = np.repeat(y.mean(axis=1, keepdims=True), idx.size, axis=1)
     for _ in range(2):
-        if keep.sum() < 3:
-            break
-        slope, intercept = np.polyfit(logf[keep], logp[keep], 1)
-        fitted = intercept + slope * logf
-        keep = logp - fitted < math.log(2.0)
-    background: FloatArray = np.exp(fitted)
+        n = keep.sum(axis=1)
+        sx = (keep * x).sum(axis=1)
+        sy = (keep * y).sum(axis=1)
+        sxx = (keep * x * x).sum(axis=1)
+        sxy = (keep * x * y).sum(axis=1)
+        denom = n * sxx - sx * sx
+        ok = (n >= 3) & (denom > 0)
+        slope = np.where(ok, (n * sxy - sx * sy) / np.where(ok, denom, 1.0), 0.0)
+        intercept = np.where(ok, (sy - slope * sx) / np.maximum(n, 1), fitted[:, 0])
+        fitted = np.where(ok[:, None], intercept[:, None] + slope[:, None] * x[None, :], fitted)
+        keep = y - fitted < math.log(2.0)
+    background: FloatArray = np.exp(fitted).reshape((*np.shape(psd)[:-1], idx.size))
     return background
+
+
+def _peaks(
+    freqs: FloatArray, psd: FloatArray, search: tuple[float, float]
+) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
+    """(bins, ratios to the background) of the most prominent local maximum of each spectrum.
+
+    ``psd`` is (n_spectra, n_freq). The most prominent peak is the one standing highest above
+    the power-law background (:func:`_background`); for a tremor it is also the largest peak
+    of the band. Returns None when the band has fewer than 5 bins.
+    """
+    idx = np.flatnonzero(_band_mask(freqs, search) & (freqs > 0))
+    if idx.size < 5:
+        return None
+    ratios = psd[:, idx] / _background(freqs, psd, idx)
+    left = psd[:, np.maximum(idx - 1, 0)]
+    right = psd[:, np.minimum(idx + 1, psd.shape[1] - 1)]
+    local_max = (psd[:, idx] >= left) & (psd[:, idx] >= right)
+    scored = np.where(local_max, ratios, -np.inf)
+    best = np.argmax(scored, axis=1)
+    rows = np.arange(psd.shape[0])
+    best_ratio: FloatArray = np.where(np.isfinite(scored[rows, best]), ratios[rows, best], 0.0)
+    bins: npt.NDArray[np.intp] = idx[best]
+    return bins, best_ratio
 
 
 def _peak(
     freqs: FloatArray, psd: FloatArray, search: tuple[float, float]
 ) -> tuple[int, float] | None:
-    """(bin, ratio to the background) of the most prominent local maximum in the band.
-
-    The most prominent peak is the one standing highest above the power-law background
-    (:func:`_background`); for a tremor it is also the largest peak of the band.
-    """
-    idx = np.flatnonzero(_band_mask(freqs, search) & (freqs > 0))
-    if idx.size < 5:
+    """(bin, ratio to the background) of the most prominent local maximum of one spectrum."""
+    found = _peaks(freqs, psd[None, :], search)
+    if found is None:
         return None
-    ratios = psd[idx] / _background(freqs, psd, idx)
-    local_max = np.ones(idx.size, dtype=bool)
-    inner = idx[(idx > 0) & (idx < psd.size - 1)]
-    is_max = (psd[inner] >= psd[inner - 1]) & (psd[inner] >= psd[inner + 1])
-    local_max[np.isin(idx, inner)] = is_max
-    if not local_max.any():
-        return None
-    best = int(np.argmax(np.where(local_max, ratios, -np.inf)))
-    return int(idx[best]), float(ratios[best])
+    return int(found[0][0]), float(found[1][0])
 
 
 def _principal_axis(x: FloatArray) -> FloatArray:
@@ -860,17 +880,16 @@ def analyze_signal(
     windows: list[dict[str, Any]] = []
     tremor_flags = np.zeros(voluntary.size, dtype=bool)
     search_idx = np.flatnonzero(search_mask & (freqs > 0))
+    own_peaks = _peaks(freqs, win_psd, search)
+    if f0 is not None:
+        background = _background(freqs, win_psd, search_idx)
+        near = _band_mask(freqs, (f0 - PEAK_HALF_WIDTH_HZ, f0 + PEAK_HALF_WIDTH_HZ))
+        in_band = near[search_idx]
+        prominence = (win_psd[:, search_idx][:, in_band] / background[:, in_band]).max(axis=1)
+        window_rms = np.sqrt(win_psd[:, near].sum(axis=1) * df)
+        tremor_flags = usable & (prominence >= PEAK_TO_BACKGROUND_RATIO) & (window_rms >= floor)
     for w in range(win_psd.shape[0]):
-        own = _peak(freqs, win_psd[w], search)
-        peak_hz = None if own is None else _refine_peak(win_psd[w], own[0], df)
-        if f0 is not None and usable[w]:
-            near = _band_mask(freqs, (f0 - PEAK_HALF_WIDTH_HZ, f0 + PEAK_HALF_WIDTH_HZ))
-            background = np.empty_like(freqs)
-            background[search_idx] = _background(freqs, win_psd[w], search_idx)
-            near_idx = np.flatnonzero(near & search_mask & (freqs > 0))
-            prominence = float(np.max(win_psd[w, near_idx] / background[near_idx]))
-            window_rms = math.sqrt(float(win_psd[w, near].sum()) * df)
-            tremor_flags[w] = prominence >= PEAK_TO_BACKGROUND_RATIO and window_rms >= floor
+        peak_hz = None if own_peaks is None else _refine_peak(win_psd[w], int(own_peaks[0][w]), df)
         start = w * step / sfreq
         windows.append(
             {
