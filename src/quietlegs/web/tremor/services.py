@@ -3,7 +3,8 @@
 A patient uploads a CSV from a phone or watch app; :func:`submit_recording` checks it, runs
 the tremor analysis of the core (:func:`quietlegs.signals.tremor.read_recording`,
 :func:`~quietlegs.signals.tremor.analyze`, :func:`~quietlegs.signals.tremor.plot_png`)
-synchronously — a 30-s recording is analysed in a few hundredths of a second — and stores
+synchronously — a 30-s recording is analysed in milliseconds, its figure drawn in about half
+a second — and stores
 the file, the figure and the result, with an audit entry. A file that cannot be analysed
 is refused with the core's message and nothing is stored.
 
