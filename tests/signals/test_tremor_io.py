@@ -401,6 +401,27 @@ def test_not_a_csv(tmp_path: Path) -> None:
         read_recording(tmp_path / "missing.csv")
 
 
+def test_more_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(SignalError, match=r"folder: cannot read the file"):
+        read_recording(tmp_path, name="folder")
+    undecodable = b"time,x,y,z\n\xff\xfe\x81\x8d\x8f\n"
+    with pytest.raises(SignalError, match=r"cannot decode it as UTF-8 or Windows-1252"):
+        read_recording(undecodable, name="odd.csv")
+    with pytest.raises(SignalError, match=r"one\.csv: fewer than two samples"):
+        read_recording(b"time,x,y,z\n0,1,2,3\n", name="one.csv")
+    bad_date = b"ts,x,y,z\n2019-13-45 10:00:00.000,1,2,3\n2019-13-45 10:00:00.010,1,2,3\n"
+    with pytest.raises(
+        SignalError, match=r"date\.csv, line 2: '2019-13-45 10:00:00\.000' is not a valid date"
+    ):
+        read_recording(bad_date, name="date.csv")
+    not_a_time = b"time,x,y,z\nnoon,1,2,3\n"
+    with pytest.raises(
+        SignalError,
+        match=r"line 2: the time 'noon' in column 'time' is neither a number nor a clock time",
+    ):
+        read_recording(not_a_time, name="t.csv")
+
+
 def test_bad_arguments(tmp_path: Path, synth: Synth) -> None:
     path = write_generic(tmp_path / "g.csv", synth)
     with pytest.raises(

@@ -283,6 +283,18 @@ def test_deleting_the_account_removes_the_files(
     assert stored_files(tremor_settings) == []
 
 
+def test_the_export_holds_my_tremor_measurements(
+    patient: User, other_patient: User, rest_csv: bytes
+) -> None:
+    upload(login(patient), rest_csv, name="hand.csv")
+    upload(login(other_patient), rest_csv, name="theirs.csv")
+    data = login(patient).get("/accounts/export/").json()
+    assert [t["file_name"] for t in data["tremor_recordings"]] == ["hand.csv"]
+    exported = data["tremor_recordings"][0]
+    assert exported["task"] == "rest"
+    assert exported["result"]["band"]["id"] == "rest_3_7"
+
+
 def test_a_missing_figure_is_a_404(patient: User, rest_csv: bytes) -> None:
     client = login(patient)
     upload(client, rest_csv)

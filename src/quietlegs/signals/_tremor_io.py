@@ -812,6 +812,8 @@ def read_recording(
         "rad/s": 1.0,
         "deg/s": math.pi / 180.0,
     }[source_unit]
+    if values.shape[0] < 2:
+        raise SignalError(f"{label}: fewer than two samples; nothing to analyse")
     _check_values(values, label, source_unit)
     clock = _uniform(times_s, values, label)
     notes += clock.notes

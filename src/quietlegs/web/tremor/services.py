@@ -4,8 +4,8 @@ A patient uploads a CSV from a phone or watch app; :func:`submit_recording` chec
 the tremor analysis of the core (:func:`quietlegs.signals.tremor.read_recording`,
 :func:`~quietlegs.signals.tremor.analyze`, :func:`~quietlegs.signals.tremor.plot_png`)
 synchronously — a 30-s recording is analysed in milliseconds, its figure drawn in about half
-a second — and stores the file, the figure and the result, with an audit entry. A file that cannot be analysed
-is refused with the core's message and nothing is stored.
+a second — and stores the file, the figure and the result, with an audit entry. A file
+that cannot be analysed is refused with the core's message and nothing is stored.
 
 Every clinical text on the pages (what the band means, when to see a doctor, when to call
 emergency services) comes from the core (:func:`~quietlegs.signals.tremor.screening_texts`);
