@@ -295,6 +295,23 @@ def test_the_export_holds_my_tremor_measurements(
     assert exported["result"]["band"]["id"] == "rest_3_7"
 
 
+def test_staff_see_recordings_in_the_admin_view_only_and_audited(
+    patient: User, rest_csv: bytes
+) -> None:
+    upload(login(patient), rest_csv)
+    item = TremorRecording.objects.get()
+    staff = login(User.objects.create_superuser("root@example.org", "root@example.org", "x"))
+    assert staff.get(reverse("admin:tremor_tremorrecording_changelist")).status_code == 200
+    change = reverse("admin:tremor_tremorrecording_change", args=[item.pk])
+    page = staff.get(change)
+    assert page.status_code == 200
+    assert item.stored_path not in page.content.decode()
+    assert staff.get(reverse("admin:tremor_tremorrecording_add")).status_code == 403
+    assert AuditEvent.objects.filter(
+        patient=patient, action="view", object_type="tremorrecording", actor__is_superuser=True
+    ).exists()
+
+
 def test_a_missing_figure_is_a_404(patient: User, rest_csv: bytes) -> None:
     client = login(patient)
     upload(client, rest_csv)
