@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assess_speed.py
 	$(BIN)/python benchmarks/web_load.py
 	$(BIN)/python benchmarks/plm_accuracy.py
+	$(BIN)/python benchmarks/tremor_speed.py
 	$(BIN)/python benchmarks/plm_speed.py
 	$(BIN)/python benchmarks/plm_cli.py
 

@@ -493,6 +493,95 @@ def plm_command(
             err.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
+TREMOR_FORMATS = ("json", "text")
+
+
+@app.command("tremor")
+def tremor_command(
+    recording_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.csv",
+            help="Accelerometer or gyroscope CSV (phyphox, Sensor Logger, Physics Toolbox, "
+            "or time,x,y,z).",
+        ),
+    ],
+    task: Annotated[
+        str,
+        typer.Option("--task", help="What the limb did: rest, posture, action or standing (legs)."),
+    ] = "posture",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text or json.")] = "text",
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also write a PNG of the signal and its spectrum here."),
+    ] = None,
+    sensor: Annotated[
+        str | None,
+        typer.Option(
+            "--sensor",
+            help="accelerometer or gyroscope, when the file holds both or does not say.",
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit",
+            help="Unit of the values when the file does not state it: m/s2, g, "
+            "rad/s or deg/s (default: detected).",
+        ),
+    ] = None,
+    lang: LangOpt = "en",
+) -> None:
+    """Tremor of one phone or watch recording: frequency, amplitude, regularity, band.
+
+    A measurement, not a diagnosis: the output says what the frequency band means, when
+    to see a doctor and when to call emergency services.
+    """
+    import warnings
+
+    from quietlegs.signals import tremor
+
+    _check_choice("--task", task, tremor.TASKS)
+    _check_choice("--format", fmt, TREMOR_FORMATS)
+    _check_choice("--lang", lang, tremor.LANGUAGES)
+    if sensor is not None:
+        _check_choice("--sensor", sensor, ("accelerometer", "gyroscope"))
+    if unit is not None:
+        _check_choice("--unit", unit, ("m/s2", "m/s^2", "m/s²", "g", "rad/s", "deg/s"))
+    if not recording_path.is_file():
+        _fail(f"recording {str(recording_path)!r} does not exist")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            recording = tremor.read_recording(recording_path, sensor=sensor, unit=unit)
+            result = tremor.analyze(recording, task)
+            if plot is not None:
+                try:
+                    tremor.plot_png(result, plot)
+                except OSError as exc:
+                    _fail(f"cannot write the figure {str(plot)!r}: {exc.strerror}")
+    except QuietlegsError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # a unit that does not fit the sensor
+        _fail(str(exc))
+    # The text output lists the result's warnings itself; JSON carries them and stderr says so.
+    shown = set(result.warnings) if fmt == "text" else set()
+    for note in dict.fromkeys([*(str(w.message) for w in caught), *result.warnings]):
+        if note not in shown:
+            _warn(note)
+    if fmt == "json":
+        from quietlegs.assessment.measurements import tremor_answers
+
+        data = result.to_dict()
+        data["screening"].update(tremor.screening_texts(data["screening"], lang))
+        data["answers"] = tremor_answers(data)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(tremor.format_text(result, lang))
+    if plot is not None:
+        err.print(f"wrote {escape(str(plot))}", highlight=False, soft_wrap=True)
+
+
 @app.command("plm-batch")
 def plm_batch_command(
     source: Annotated[

@@ -29,6 +29,9 @@ QUIETLEGS_BROKER_URL
 QUIETLEGS_SMS_SENDER
     Dotted path of the class that sends reminder text messages (default: write
     them to the log).
+QUIETLEGS_MAX_TREMOR_MB
+    Largest tremor recording (CSV) a patient may upload, in MB (default 10; a 10-minute
+    100 Hz recording is 3-6 MB). Recordings are analysed in the request.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ INSTALLED_APPS = [
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
     "quietlegs.web.records",
+    "quietlegs.web.tremor",
     "quietlegs.web.audit",
     "quietlegs.web.api",
     "quietlegs.web.orders",
@@ -235,6 +239,8 @@ QUIETLEGS_PSG_SYNC = False
 # FHIR (quietlegs.web.interop): the identifier system of this installation's patient numbers
 # (set one per installation, e.g. https://clinic.example.org/fhir/sid/patient).
 QUIETLEGS_FHIR_PATIENT_SYSTEM = os.environ.get("QUIETLEGS_FHIR_PATIENT_SYSTEM", "")
+# Tremor recordings (tremor): the upload size limit, in MB.
+QUIETLEGS_MAX_TREMOR_MB = int(os.environ.get("QUIETLEGS_MAX_TREMOR_MB", "10"))
 
 # Sessions in the cache, written through to the database: no session query per request.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("quietlegs.web.assessments.urls")),
     path("accounts/", include("quietlegs.web.accounts.urls")),
     path("clinic/", include("quietlegs.web.records.urls")),
+    path("tremor/", include("quietlegs.web.tremor.urls")),
     path("clinic/manage/", include("quietlegs.web.clinics.urls")),
     path("api/v1/", include("quietlegs.web.api.urls")),
     path("orders/", include("quietlegs.web.orders.urls")),

@@ -38,6 +38,7 @@ from quietlegs.web.assessments.session import claim_anonymous_assessments
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.records.models import ClinicalNote, ExamFinding, LabResult
+from quietlegs.web.tremor.models import TremorRecording
 
 #: Where a clinician's or clinic admin's "home" is (their workspace).
 CLINIC_HOME = "/clinic/"
@@ -230,7 +231,8 @@ def export_data(patient: User) -> dict[str, Any]:
     -------
     data : dict
         Account, profile answers, every assessment with its answers and stored
-        reports, lab results, examination findings and clinical notes.
+        reports, lab results, examination findings, clinical notes and tremor
+        measurements.
     """
     profile = PatientProfile.objects.filter(user=patient).first()
     return {
@@ -275,6 +277,15 @@ def export_data(patient: User) -> dict[str, Any]:
         "clinical_notes": [
             {"text": n.text, "recorded_at": n.created_at}
             for n in ClinicalNote.objects.filter(patient=patient).order_by("created_at")
+        ],
+        "tremor_recordings": [
+            {
+                "file_name": t.original_name,
+                "task": t.task,
+                "uploaded_at": t.created_at,
+                "result": t.result,
+            }
+            for t in TremorRecording.objects.filter(patient=patient).order_by("created_at")
         ],
     }
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class TremorConfig(AppConfig):
+    name = "quietlegs.web.tremor"
+    label = "tremor"
+    verbose_name = "Tremor recordings"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from quietlegs.web.tremor.models import TremorRecording, remove_files
+
+        # Also on a cascade (a deleted account): the files go with the row.
+        post_delete.connect(remove_files, sender=TremorRecording, dispatch_uid="tremor-files")

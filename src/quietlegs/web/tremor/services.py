@@ -1,0 +1,348 @@
+"""Tremor recordings: upload and analysis, who may see them, what the pages show.
+
+A patient uploads a CSV from a phone or watch app; :func:`submit_recording` checks it, runs
+the tremor analysis of the core (:func:`quietlegs.signals.tremor.read_recording`,
+:func:`~quietlegs.signals.tremor.analyze`, :func:`~quietlegs.signals.tremor.plot_png`)
+synchronously — a 30-s recording is analysed in milliseconds, its figure drawn in about half
+a second — and stores the file, the figure and the result, with an audit entry. A file
+that cannot be analysed is refused with the core's message and nothing is stored.
+
+Every clinical text on the pages (what the band means, when to see a doctor, when to call
+emergency services) comes from the core (:func:`~quietlegs.signals.tremor.screening_texts`);
+this module only chooses labels and formats numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from quietlegs._errors import QuietlegsError
+from quietlegs.web.accounts.models import User
+from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.tremor.models import TremorRecording
+
+logger = logging.getLogger("quietlegs.web.tremor")
+
+#: File name extensions accepted (compared case-insensitively).
+CSV_EXTENSIONS = (".csv", ".txt")
+
+#: Room for the multipart envelope and the other form fields above the file itself.
+REQUEST_OVERHEAD_BYTES = 64 * 1024
+
+
+def tremor_dir() -> Path:
+    """Where recordings and figures are stored (created on first use)."""
+    folder = Path(settings.DATA_DIR) / "tremor"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def max_bytes() -> int:
+    """The upload size limit, from ``settings.QUIETLEGS_MAX_TREMOR_MB``."""
+    return int(settings.QUIETLEGS_MAX_TREMOR_MB) * 1024 * 1024
+
+
+def request_too_large(request: HttpRequest) -> bool:
+    """Whether the request's declared body is larger than any acceptable upload.
+
+    Checked before Django parses the body, so an oversized upload is refused without being
+    written to a temporary file.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False  # Django itself refuses a malformed length
+    return length > max_bytes() + REQUEST_OVERHEAD_BYTES
+
+
+def too_large_message() -> str:
+    """The message for an upload above ``settings.QUIETLEGS_MAX_TREMOR_MB``."""
+    return str(
+        _("The file is too large; the limit is %(limit)d MB.")
+        % {"limit": settings.QUIETLEGS_MAX_TREMOR_MB}
+    )
+
+
+def _check_upload(uploaded_file: UploadedFile[bytes], task: str) -> bytes:
+    """Refuse an unknown task, a file that is not a CSV by name, or too large; return its bytes."""
+    if task not in TremorRecording.Task.values:
+        raise ValidationError(_("Unknown task."), code="task")
+    name = uploaded_file.name or ""
+    if not name.lower().endswith(CSV_EXTENSIONS):
+        raise ValidationError(
+            _("The file must be a CSV export (a name ending in .csv or .txt)."),
+            code="extension",
+        )
+    size = uploaded_file.size or 0
+    if size > max_bytes():
+        raise ValidationError(
+            _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
+            % {"size": -(-size // (1024 * 1024)), "limit": settings.QUIETLEGS_MAX_TREMOR_MB},
+            code="size",
+        )
+    uploaded_file.seek(0)
+    data: bytes = bytes(uploaded_file.read(max_bytes() + 1))
+    if len(data) > max_bytes():  # the declared size lied
+        raise ValidationError(too_large_message(), code="size")
+    return data
+
+
+def _analyse(data: bytes, name: str, task: str) -> tuple[dict[str, Any], bytes]:
+    """Run the core's tremor analysis: (result as a dict, PNG figure)."""
+    from quietlegs.signals import tremor
+
+    try:
+        recording = tremor.read_recording(data, name=name)
+        result = tremor.analyze(recording, task)
+    except (QuietlegsError, ValueError) as exc:
+        raise ValidationError(
+            _("The recording could not be analysed: %(reason)s") % {"reason": exc},
+            code="analysis",
+        ) from exc
+    return result.to_dict(), tremor.plot_png(result)
+
+
+def _write(folder: Path, suffix: str, content: bytes) -> Path:
+    path = folder / f"{secrets.token_hex(16)}{suffix}"
+    with path.open("xb") as out:
+        out.write(content)
+    path.chmod(0o600)
+    return path
+
+
+def submit_recording(
+    request: HttpRequest | None,
+    patient: User,
+    uploader: User,
+    uploaded_file: UploadedFile[bytes],
+    task: str,
+) -> TremorRecording:
+    """Check, analyse and store a patient's own recording, with its audit entry.
+
+    Parameters
+    ----------
+    request : HttpRequest | None
+        For the audit entry.
+    patient : User
+        Whose recording it is.
+    uploader : User
+        Who uploads it: the patient themself.
+    uploaded_file : UploadedFile
+        The CSV file.
+    task : str
+        ``"rest"``, ``"posture"``, ``"action"`` or ``"standing"``.
+
+    Returns
+    -------
+    TremorRecording
+
+    Raises
+    ------
+    PermissionError
+        If ``uploader`` is not ``patient`` (nothing stored).
+    ValidationError
+        If the task is unknown, the file is not a CSV, is too large, or cannot be analysed
+        (the message says why; nothing stored).
+    """
+    if not patient.is_patient or uploader.pk != patient.pk or not patient.is_active:
+        raise PermissionError("only the patient may upload their own recordings")
+    data = _check_upload(uploaded_file, task)
+    original_name = (uploaded_file.name or "recording.csv")[:255]
+    result, png = _analyse(data, Path(original_name).name, task)
+    folder = tremor_dir()
+    stored = _write(folder, ".csv", data)
+    try:
+        figure = _write(folder, ".png", png)
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+    try:
+        with transaction.atomic():
+            item = TremorRecording.objects.create(
+                patient=patient,
+                uploaded_by=uploader,
+                original_name=original_name,
+                stored_path=str(stored),
+                figure_path=str(figure),
+                size_bytes=len(data),
+                task=task,
+                result=result,
+            )
+            record(request, AuditEvent.Action.CREATE, patient=patient, obj=item, actor=uploader)
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        figure.unlink(missing_ok=True)
+        raise
+    return item
+
+
+# --- who may see what --------------------------------------------------------------------
+
+
+def get_recording(
+    request: HttpRequest | None, user: User, recording_id: int, *, what: str = ""
+) -> TremorRecording:
+    """Return recording ``recording_id`` if ``user`` may see it, and audit the read.
+
+    The patient sees their own; a clinician or clinic admin sees the recordings of their
+    clinic's patients.
+
+    Parameters
+    ----------
+    what : str
+        The audited object type when it is not the recording itself (``"tremor_figure"``).
+
+    Raises
+    ------
+    Http404
+        If there is no such recording or ``user`` may not see it (the two look the same).
+    """
+    item = TremorRecording.objects.select_related("patient").filter(pk=recording_id).first()
+    if item is None or not user.can_access_patient(item.patient):
+        raise Http404("No such recording.")
+    record(
+        request, AuditEvent.Action.VIEW, patient=item.patient, obj=item, object_type=what or None
+    )
+    return item
+
+
+def patient_recordings(patient: User) -> list[TremorRecording]:
+    """``patient``'s recordings, newest first."""
+    return list(TremorRecording.objects.filter(patient=patient))
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+#: The band of a result, as a short label (the statement says what it means).
+BAND_LABELS: dict[str, Any] = {
+    "none": _("no tremor found"),
+    "voluntary": _("too much voluntary movement to measure"),
+    "rest_3_7": _("3–7 Hz at rest"),
+    "action_4_12": _("4–12 Hz in action or posture"),
+    "physiological_8_12": _("8–12 Hz (the band of normal tremor)"),
+    "orthostatic_13_18": _("13–18 Hz"),
+    "other": _("outside the common bands"),
+}
+
+#: The band powers, in order: (result key, label).
+BAND_POWER_LABELS: tuple[tuple[str, Any], ...] = (
+    ("below_tremor", _("0.5–3 Hz (voluntary movement)")),
+    ("3_7", _("3–7 Hz")),
+    ("4_12", _("4–12 Hz")),
+    ("8_12", _("8–12 Hz")),
+    ("13_18", _("13–18 Hz")),
+)
+
+
+def _num(value: Any, decimals: int) -> str:
+    """A number in the current language's format; a dash when missing."""
+    if value is None:
+        return "—"
+    return str(number_format(float(value), decimals))
+
+
+def summary(item: TremorRecording) -> dict[str, Any]:
+    """What a list row shows: date, task, frequency and band."""
+    result = item.result
+    band = str(result.get("band", {}).get("id", "none"))
+    return {
+        "item": item,
+        "task_label": item.get_task_display(),
+        "frequency": _num(result.get("dominant_frequency_hz"), 1),
+        "band": band,
+        "band_label": str(BAND_LABELS.get(band, band)),
+    }
+
+
+def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
+    """Everything the report page shows, in ``lang`` where it is words."""
+    from quietlegs.signals.tremor import screening_texts
+
+    result = item.result
+    amplitude = result.get("amplitude", {})
+    counts = result.get("window_counts", {})
+    unit = str(result.get("unit", ""))
+    rows: list[tuple[str, str]] = [
+        (str(_("Dominant frequency")), f"{_num(result.get('dominant_frequency_hz'), 2)} Hz"),
+        (str(_("Amplitude (RMS)")), f"{_num(amplitude.get('rms'), 3)} {unit}"),
+        (str(_("Half-power bandwidth")), f"{_num(result.get('bandwidth_hz'), 2)} Hz"),
+        (str(_("Tremor stability index")), f"{_num(result.get('tsi'), 2)} Hz"),
+        (
+            str(_("Windows with tremor")),
+            str(
+                _("%(tremor)s of %(usable)s (%(share)s %%)")
+                % {
+                    "tremor": counts.get("tremor", 0),
+                    "usable": counts.get("usable", 0),
+                    "share": _num(100 * float(result.get("tremor_fraction") or 0), 0),
+                }
+            ),
+        ),
+        (
+            str(_("Windows with voluntary movement")),
+            str(
+                _("%(voluntary)s of %(total)s")
+                % {"voluntary": counts.get("voluntary", 0), "total": counts.get("total", 0)}
+            ),
+        ),
+        (
+            str(_("Movement in the 3–20 Hz band (RMS)")),
+            f"{_num(amplitude.get('band_rms'), 3)} {unit}",
+        ),
+    ]
+    if "displacement_rms_mm" in amplitude:
+        rows.insert(
+            2,
+            (
+                str(_("Displacement (RMS / peak to peak)")),
+                f"{_num(amplitude['displacement_rms_mm'], 3)} / "
+                f"{_num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
+            ),
+        )
+    if "angle_rms_deg" in amplitude:
+        rows.insert(
+            2,
+            (
+                str(_("Angle (RMS / peak to peak)")),
+                f"{_num(amplitude['angle_rms_deg'], 2)} / "
+                f"{_num(amplitude['angle_peak_to_peak_deg'], 2)}°",
+            ),
+        )
+    powers = result.get("band_powers", {})
+    band_rows = [
+        (
+            str(label),
+            "—"
+            if powers.get(key, {}).get("relative") is None
+            else f"{_num(100 * float(powers[key]['relative']), 1)} %",
+        )
+        for key, label in BAND_POWER_LABELS
+    ]
+    recording = result.get("recording", {})
+    band = str(result.get("band", {}).get("id", "none"))
+    return {
+        "item": item,
+        "task_label": item.get_task_display(),
+        "detected": bool(result.get("detected")),
+        "band": band,
+        "band_label": str(BAND_LABELS.get(band, band)),
+        "rows": rows,
+        "band_rows": band_rows,
+        "texts": screening_texts(result.get("screening", {}), lang),
+        "sensor": str(recording.get("sensor", result.get("sensor", ""))),
+        "duration": _num(result.get("duration_s"), 1),
+        "sfreq": _num(result.get("sfreq_hz"), 0),
+        "notes": [str(n) for n in recording.get("notes", [])],
+        "warnings": [str(w) for w in result.get("warnings", [])],
+    }
