@@ -9,7 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quietlegs import DiaryError
-from quietlegs.diary import COLUMNS, Diary, DiaryEntry, MedicationTaken, read_csv, to_csv_text
+from quietlegs.diary import (
+    COLUMNS,
+    Diary,
+    DiaryEntry,
+    MedicationTaken,
+    read_csv,
+    read_csv_rows,
+    to_csv_text,
+)
 from quietlegs.diary.csvio import MAX_ROWS
 from tests.diary.synthetic import caffeine_diary, day, entry
 
@@ -254,3 +262,11 @@ def test_one_bad_cell_refuses_the_whole_file_and_names_its_row(
     with pytest.raises(DiaryError) as info:
         read_csv(text)
     assert any(p.startswith(f"row {target + 2}") for p in info.value.problems)
+
+
+def test_rows_are_numbered_from_the_header() -> None:
+    text = "\n".join([HEADER, row(day="2024-03-02"), "", row(day="2024-03-01")])
+    assert [(n, e.day) for n, e in read_csv_rows(text)] == [
+        (2, dt.date(2024, 3, 2)),
+        (4, dt.date(2024, 3, 1)),
+    ]

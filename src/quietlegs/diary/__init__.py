@@ -37,7 +37,7 @@ from quietlegs.diary.analysis import (
     trigger_effects,
     weekly_trends,
 )
-from quietlegs.diary.csvio import COLUMNS, read_csv, to_csv_text, write_csv
+from quietlegs.diary.csvio import COLUMNS, read_csv, read_csv_rows, to_csv_text, write_csv
 from quietlegs.diary.entry import (
     BODY_PARTS,
     EXERCISE_INTENSITIES,
@@ -82,6 +82,7 @@ __all__ = [
     "lab_series",
     "onset_score",
     "read_csv",
+    "read_csv_rows",
     "severity_band",
     "timeline_treatments",
     "to_csv_text",

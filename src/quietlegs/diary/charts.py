@@ -23,7 +23,7 @@ from quietlegs.diary.analysis import TriggerEffect, WeekSummary
 from quietlegs.diary.entry import diary_minutes
 
 #: Size of the severity and onset charts, in SVG user units (scaled by CSS).
-WIDTH, HEIGHT = 480, 260
+WIDTH, HEIGHT = 420, 250
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 34, 44
 _INK = "#1b1b1b"
 _LINE = "#1f4e79"
@@ -94,12 +94,12 @@ def _x_axis(weeks: Sequence[WeekSummary], xs: Sequence[float], axis_label: str) 
         if i % every:
             continue
         out.append(
-            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" font-size="12" '
+            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" font-size="13" '
             f'fill="{_INK}" {_FONT}>{week.week_start:%d.%m}</text>'
         )
     out.append(
         f'<text x="{(_LEFT + WIDTH - _RIGHT) / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle" '
-        f'font-size="12" fill="{_INK}" {_FONT}>{escape(axis_label)}</text>'
+        f'font-size="13" fill="{_INK}" {_FONT}>{escape(axis_label)}</text>'
     )
     return out
 
@@ -118,7 +118,7 @@ def _markers(
         )
         out.append(
             f'<circle cx="{x:.1f}" cy="{_TOP + 2}" r="8" fill="#ffffff" stroke="{_EVENT}"/>'
-            f'<text x="{x:.1f}" y="{_TOP + 6}" text-anchor="middle" font-size="11" '
+            f'<text x="{x:.1f}" y="{_TOP + 6}" text-anchor="middle" font-size="12" '
             f'fill="{_EVENT}" {_FONT}>{number}</text>'
         )
     return out
@@ -193,7 +193,7 @@ def severity_chart(
         if upper - lower >= 1.0:
             out.append(
                 f'<text x="{WIDTH - _RIGHT - 4}" y="{(y_of(upper) + y_of(lower)) / 2 + 4:.1f}" '
-                f'text-anchor="end" font-size="11" fill="#555555" {_FONT}>'
+                f'text-anchor="end" font-size="12" fill="#555555" {_FONT}>'
                 f"{escape(band_labels.get(band, band))}</text>"
             )
         lower = upper
@@ -202,11 +202,11 @@ def severity_chart(
         out.append(
             f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
             f'stroke="{_GRID}" stroke-width="0.5"/>'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
             f'fill="{_INK}" {_FONT}>{tick}</text>'
         )
     out.append(
-        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="12" '
+        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="13" '
         f'fill="{_INK}" transform="rotate(-90 14 {(top + base) / 2:.0f})" {_FONT}>'
         f"{escape(axis_severity)}</text>"
     )
@@ -287,12 +287,12 @@ def onset_chart(
         out.append(
             f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
             f'stroke="{_GRID}" stroke-width="0.5"/>'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
             f'fill="{_INK}" {_FONT}>{_clock(tick)}</text>'
         )
         tick += 120
     out.append(
-        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="12" '
+        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="13" '
         f'fill="{_INK}" transform="rotate(-90 14 {(top + base) / 2:.0f})" {_FONT}>'
         f"{escape(axis_onset)}</text>"
     )
@@ -301,7 +301,7 @@ def onset_chart(
         out.append(
             f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
             f'stroke="{_INK}" stroke-width="1.5" stroke-dasharray="2 3"/>'
-            f'<text x="{_LEFT + 4}" y="{y - 4:.1f}" font-size="11" fill="{_INK}" {_FONT}>'
+            f'<text x="{_LEFT + 4}" y="{y - 4:.1f}" font-size="12" fill="{_INK}" {_FONT}>'
             f"{escape(baseline_label)}</text>"
         )
     if weeks:
@@ -371,7 +371,7 @@ def trigger_chart(
         out.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{base}" stroke="{_GRID}" '
             f'stroke-width="0.5"/><text x="{x:.1f}" y="{base + 16}" text-anchor="middle" '
-            f'font-size="12" fill="{_INK}" {_FONT}>{tick:+g}</text>'
+            f'font-size="13" fill="{_INK}" {_FONT}>{tick:+g}</text>'
         )
         tick += 1.0 if span <= 4 else 2.0
     out.append(
@@ -381,14 +381,14 @@ def trigger_chart(
     for i, effect in enumerate(effects):
         y = top + row_h * i + row_h / 2
         out.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
             f'fill="{_INK}" {_FONT}>{escape(trigger_labels.get(effect.trigger, effect.trigger))}'
             "</text>"
         )
         est = effect.estimate
         if est is None:
             out.append(
-                f'<text x="{x_of(0) + 6:.1f}" y="{y + 4:.1f}" font-size="11" fill="#555555" '
+                f'<text x="{x_of(0) + 6:.1f}" y="{y + 4:.1f}" font-size="12" fill="#555555" '
                 f'font-style="italic" {_FONT}>{escape(not_enough_days)}</text>'
             )
             continue
@@ -406,7 +406,7 @@ def trigger_chart(
         )
     out.append(
         f'<text x="{(left + WIDTH - right) / 2:.0f}" y="{height - 6}" text-anchor="middle" '
-        f'font-size="12" fill="{_INK}" {_FONT}>{escape(axis_difference)}</text>'
+        f'font-size="13" fill="{_INK}" {_FONT}>{escape(axis_difference)}</text>'
     )
     out.append("</svg>")
     return "\n".join(out)

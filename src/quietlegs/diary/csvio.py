@@ -253,6 +253,19 @@ def read_csv(text: str) -> Diary:
         and for each bad row its row number (the header is row 1), the column and
         what was wrong; also two rows for the same night.
     """
+    return Diary(entry for _, entry in read_csv_rows(text))
+
+
+def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
+    """Like :func:`read_csv`, but return each entry with its row number (the header
+    is row 1), in file order, so that a caller can name the row of a later problem
+    (e.g. a night already in the patient's diary).
+
+    Raises
+    ------
+    DiaryError
+        As :func:`read_csv`.
+    """
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise DiaryError(["the file is empty: a header row naming the columns is needed"])
@@ -279,7 +292,7 @@ def read_csv(text: str) -> Diary:
         problems.append(f"row 1 (header): column(s) given twice: {', '.join(duplicated)}")
     if problems:
         raise DiaryError(problems)
-    entries: list[DiaryEntry] = []
+    entries: list[tuple[int, DiaryEntry]] = []
     seen: dict[dt.date, int] = {}
     row_number = 1
     try:
@@ -300,12 +313,12 @@ def read_csv(text: str) -> Diary:
                 )
                 continue
             seen[entry.day] = row_number
-            entries.append(entry)
+            entries.append((row_number, entry))
     except csv.Error as exc:
         problems.append(f"row {row_number + 1}: not valid CSV ({exc})")
     if problems:
         raise DiaryError(problems)
-    return Diary(entries)
+    return entries
 
 
 def _read_row(

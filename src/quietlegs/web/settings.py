@@ -20,6 +20,9 @@ QUIETLEGS_ALLOWED_HOSTS
     Comma-separated host names (production).
 QUIETLEGS_MAX_EDF_MB
     Largest PSG recording (EDF/EDF+) a clinician may upload, in MB (default 512).
+QUIETLEGS_SITE_URL
+    The site's address, for links in e-mails sent outside a request (diary reminders;
+    default ``http://127.0.0.1:8000``).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ INSTALLED_APPS = [
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
     "quietlegs.web.records",
+    "quietlegs.web.diary",
     "quietlegs.web.audit",
     "quietlegs.web.api",
 ]
@@ -236,6 +240,8 @@ EMAIL_BACKEND = os.environ.get(
     "QUIETLEGS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# Where the site is reached: links in e-mails sent outside a request (diary reminders).
+QUIETLEGS_SITE_URL = os.environ.get("QUIETLEGS_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("QUIETLEGS_FROM_EMAIL", "quietlegs@localhost")
 
 # API rate limits (django-ninja throttles), requests per period.

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("quietlegs.web.assessments.urls")),
     path("accounts/", include("quietlegs.web.accounts.urls")),
     path("clinic/", include("quietlegs.web.records.urls")),
+    path("diary/", include("quietlegs.web.diary.urls")),
+    path("clinic/patients/<int:patient_id>/diary/", include("quietlegs.web.diary.clinic_urls")),
     path("clinic/manage/", include("quietlegs.web.clinics.urls")),
     path("api/v1/", include("quietlegs.web.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

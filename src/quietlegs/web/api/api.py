@@ -41,6 +41,7 @@ from quietlegs.web.api.schemas import (
 )
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.diary.api import router as diary_router
 from quietlegs.web.knowledge import current_language, kb
 
 logger = logging.getLogger("quietlegs.web.api")
@@ -286,4 +287,5 @@ def store_assessment(request: HttpRequest, payload: StoreIn) -> Status[dict[str,
     )
 
 
+me.add_router("/diary", diary_router)
 api.add_router("/me", me)
