@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quietlegs import DiaryError
@@ -283,7 +284,13 @@ def import_csv(request: HttpRequest) -> HttpResponseBase:
             problems = exc.problems
         else:
             messages.success(
-                request, _("%(count)s nights were added to your diary.") % {"count": count}
+                request,
+                ngettext(
+                    "%(count)s night was added to your diary.",
+                    "%(count)s nights were added to your diary.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("diary:home")
     status = 400 if request.method == "POST" else 200
