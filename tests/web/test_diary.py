@@ -766,3 +766,16 @@ def test_patients_turn_reminders_on_and_off(patient: User) -> None:
     client.post("/diary/settings/", {})
     assert not DiarySettings.objects.get(patient=patient).reminders
     assert AuditEvent.objects.filter(action="update", object_type="diarysettings").count() == 2
+
+
+def test_download_all_my_data_includes_the_diary_and_its_history(
+    patient: User, clinician: User
+) -> None:
+    row = add(patient, night(2), severity=3, note="first")
+    services.update_entry(None, patient, patient, row, row.to_core())
+    services.add_period(None, patient, clinician, treatment_id="levodopa", start=night(9))
+    data = json.loads(login(patient).get("/accounts/export/").content)
+    (entry,) = data["diary"]
+    assert (entry["day"], entry["severity"], entry["version"]) == (night(2).isoformat(), 3, 2)
+    assert entry["earlier_versions"][0]["values"]["note"] == "first"
+    assert data["treatments"][0]["treatment"] == "levodopa"

@@ -146,3 +146,20 @@ def test_clinician_sees_the_augmentation_warning_and_its_evidence(
     assert "it is not a diagnosis" in page.content()
     assert page.locator("#augmentation").get_by_text("Possible augmentation").count() >= 1
     check_accessibility(page)
+
+
+def test_the_russian_diary_fits_a_phone(page: Page, live_server: LiveServer) -> None:
+    clinic = Clinic.objects.create(name="Clinic One", slug="one")
+    patient = make_user("olga@example.org", clinic=clinic)
+    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    augmented_patient(patient, clinician)
+    log_in(page, live_server, patient)
+    page.context.add_cookies([{"name": "django_language", "value": "ru", "url": live_server.url}])
+    for path in ("/diary/", "/diary/entry/", "/diary/summary/", "/diary/treatments/"):
+        page.goto(live_server.url + path)
+        assert page.locator("html").get_attribute("lang") == "ru"
+        check_fits_width(page)
+        check_accessibility(page)
+    page.goto(live_server.url + "/diary/")
+    assert "Возможна аугментация" in page.content()
+    screenshot(page, "diary-home-ru", max_height=3000)

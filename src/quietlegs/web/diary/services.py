@@ -466,3 +466,33 @@ def clinic_access(actor: User, patient_id: int) -> Access:
 def audit_view(request: HttpRequest, patient: User, what: str, obj: Any = None) -> None:
     """Write the audit entry of a diary page (one per page shown)."""
     record(request, AuditEvent.Action.VIEW, patient=patient, obj=obj, object_type=what)
+
+
+def export_data(patient: User) -> dict[str, Any]:
+    """``patient``'s diary, its history and treatments, for "download all my data"."""
+    rows = entries(patient).order_by("day").prefetch_related("history")
+    return {
+        "diary": [
+            {
+                **row.to_core().to_dict(),
+                "version": row.version,
+                "earlier_versions": [
+                    {"version": v.version, "values": v.data, "replaced_at": v.replaced_at}
+                    for v in row.history.all()
+                ],
+            }
+            for row in rows
+        ],
+        "treatments": [
+            {
+                "treatment": p.treatment_id,
+                "start": p.start,
+                "stop": p.stop,
+                "changes": [c.day for c in p.changes.all()],
+                "note": p.note,
+                "recorded_as": p.recorded_as,
+            }
+            for p in periods(patient)
+        ],
+        "diary_settings": {"reminders": settings_for(patient).reminders},
+    }
