@@ -63,10 +63,10 @@ def severity_band(mean_severity: float) -> str:
     """
     if not 0.0 <= mean_severity <= 10.0:
         raise ValueError(f"mean_severity must be between 0 and 10; got {mean_severity}")
-    for band, upper in SEVERITY_BANDS:
+    for band, upper in SEVERITY_BANDS[:-1]:
         if mean_severity <= upper:
             return band
-    raise AssertionError("unreachable: the last band ends at 10")  # pragma: no cover
+    return SEVERITY_BANDS[-1][0]
 
 
 # --- Johns Hopkins-style time-of-onset score ----------------------------------------------

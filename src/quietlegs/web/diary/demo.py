@@ -28,8 +28,10 @@ def add_demo_diary(patient: User, clinician: User | None, seed: int = 6) -> int:
     rows = []
     for n in range(DEMO_NIGHTS):
         coffee = bool(rng.random() < 0.5)
+        severity: float
+        onset: float  # minutes after 06:00
         if n < AGONIST_FROM:
-            severity, onset, latency, parts = 5.0, 17 * 60, 30, {"legs"}
+            severity, onset, latency, parts = 5.0, 17.0 * 60, 30, {"legs"}
         elif n < AUGMENTATION_FROM:
             severity, onset, latency, parts = 2.0, 17.5 * 60, 45, {"legs"}
         else:
