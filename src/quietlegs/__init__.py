@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import logging
 
-from quietlegs._errors import AnswerError, KnowledgeBaseError, QuietlegsError
+from quietlegs._errors import AnswerError, DiaryError, KnowledgeBaseError, QuietlegsError
 
 __version__ = "0.1.0"
 
 logger = logging.getLogger("quietlegs")
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["AnswerError", "KnowledgeBaseError", "QuietlegsError", "__version__", "logger"]
+__all__ = [
+    "AnswerError",
+    "DiaryError",
+    "KnowledgeBaseError",
+    "QuietlegsError",
+    "__version__",
+    "logger",
+]

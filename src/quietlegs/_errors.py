@@ -69,3 +69,25 @@ class SchedulingError(QuietlegsError, ValueError):
 
 class SlotUnavailableError(SchedulingError):
     """A requested slot does not exist (any more), is in the past, or is taken."""
+
+
+class DiaryError(QuietlegsError, ValueError):
+    """A diary entry, a treatment period or a diary file cannot be used.
+
+    Raised by :mod:`quietlegs.diary` for impossible values (a severity of 12, an
+    onset of ``25:00``, a night in the future, a second entry for the same night,
+    a treatment stopped before it started, a malformed CSV row). ``problems``
+    lists every problem found, each naming the field (and, for a file, the row and
+    column) concerned, what is allowed and what was given.
+
+    Parameters
+    ----------
+    problems : iterable of str
+        One line per problem.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems: list[str] = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} with the diary"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -406,6 +406,9 @@ def test_export_holds_all_my_data(patient: User, other_patient: User, clinician:
     ]
     assert [f["text"] for f in data["exam_findings"]] == ["Normal reflexes"]
     assert [n["text"] for n in data["clinical_notes"]] == ["Discussed iron"]
+    assert data["diary"] == []
+    assert data["treatments"] == []
+    assert data["diary_settings"] == {"reminders": False}
     assert AuditEvent.objects.filter(action="export", patient=patient).count() == 1
 
 

@@ -73,6 +73,9 @@ def test_openapi_schema_and_docs_are_served() -> None:
         f"{API}/me/assessments",
         f"{API}/me/assessments/{{assessment_id}}",
         f"{API}/me/appointments",
+        f"{API}/me/diary/entries",
+        f"{API}/me/diary/entries/{{day}}",
+        f"{API}/me/diary/entries/{{day}}/history",
     }
     assert "Report" in schema["components"]["schemas"]
     docs = client.get(f"{API}/docs")

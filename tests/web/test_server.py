@@ -15,6 +15,8 @@ from quietlegs.web import demo
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
+from quietlegs.web.diary import presentation
+from quietlegs.web.diary.models import DiaryEntry
 from quietlegs.web.records.models import LabResult
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,6 +37,9 @@ def test_demo_data_once_with_working_logins(
     assert User.objects.filter(role="patient").count() == 3
     assert Assessment.objects.filter(urgency="emergency").exists()
     assert LabResult.objects.filter(question_id="ferritin_ng_ml").exists()
+    anna = User.objects.get(email="anna@demo.quietlegs.org")
+    assert DiaryEntry.objects.filter(patient=anna).count() == 63
+    assert presentation.record_summary(anna, "en")["augmentation"]["warning"]
     assert (tmp_path / "demo-logins.txt").stat().st_mode & 0o077 == 0
     # every printed login works through the real log-in page
     for _, email, password in logins:

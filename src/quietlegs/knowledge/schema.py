@@ -303,6 +303,26 @@ class ExtraIndication(_Model):
         return self
 
 
+class TimelineUse(_Model):
+    """How a treatment appears in a patient's treatment timeline (``quietlegs.diary``).
+
+    Only treatments a person can be *on* (a medicine group, iron, a device) carry this;
+    information-only items (e.g. "no iron if TSAT is high") do not.
+    """
+
+    dopaminergic: bool = Field(
+        False,
+        description=(
+            "a dopaminergic medicine (levodopa, dopamine agonists): the diary watches for "
+            "augmentation by the MPI criteria (garciaborreguero2007_mpi)"
+        ),
+    )
+    over_the_counter: bool = Field(
+        False,
+        description="bought without a prescription: patients may record it in their own timeline",
+    )
+
+
 class Treatment(_Model):
     """A group of treatment, with the current guideline's direction and strength."""
 
@@ -317,6 +337,9 @@ class Treatment(_Model):
     info: Text
     article_note: Text | None = Field(
         None, description="where the source article differs from the current guideline"
+    )
+    timeline: TimelineUse | None = Field(
+        None, description="set when a patient can be on it: it may be recorded in the diary"
     )
     references: Annotated[list[Id], Field(min_length=1)]
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from quietlegs.web.accounts.models import PROFILE_QUESTIONS, PatientProfile, User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
+from quietlegs.web.diary.demo import add_demo_diary
 from quietlegs.web.records.models import LabResult
 from quietlegs.web.scheduling.demo import load_demo_schedule
 
@@ -50,6 +51,7 @@ DEMO_PATIENTS: list[dict[str, Any]] = [
             "caffeine": "three_plus",
         },
         "labs": {"ferritin_ng_ml": 38.0, "tsat_percent": 17.0},
+        "diary": True,
     },
     {
         "email": "boris@demo.quietlegs.org",
@@ -165,6 +167,8 @@ def load_demo_data() -> list[tuple[str, str, str]] | None:
                     based_on=first,
                 )
             logins.append(("patient", person["email"], password))
+            if person.get("diary"):  # nine weeks of diary showing augmentation
+                add_demo_diary(patient, User.objects.filter(role=User.Role.CLINICIAN).first())
         _order_demo_work_up(clinic)
         load_demo_schedule(clinic)
     path = _logins_file()

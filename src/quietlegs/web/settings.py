@@ -21,8 +21,8 @@ QUIETLEGS_ALLOWED_HOSTS
 QUIETLEGS_MAX_EDF_MB
     Largest PSG recording (EDF/EDF+) a clinician may upload, in MB (default 512).
 QUIETLEGS_SITE_URL
-    The site's address for links in e-mails sent by the worker (reminders,
-    waitlist offers); default ``http://127.0.0.1:8000``.
+    The site's address for links in e-mails sent by the worker (appointment and
+    diary reminders, waitlist offers); default ``http://127.0.0.1:8000``.
 QUIETLEGS_BROKER_URL
     The Celery broker of ``quietlegs worker`` (default: ``REDIS_URL``, else
     ``redis://127.0.0.1:6379/0``). The web app serves pages without it.
@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "quietlegs.web.assessments",
     "quietlegs.web.records",
     "quietlegs.web.tremor",
+    "quietlegs.web.diary",
     "quietlegs.web.audit",
     "quietlegs.web.api",
     "quietlegs.web.orders",
@@ -261,6 +262,8 @@ EMAIL_BACKEND = os.environ.get(
     "QUIETLEGS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# Where the site is reached: links in e-mails sent outside a request (reminders, offers).
+QUIETLEGS_SITE_URL = os.environ.get("QUIETLEGS_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("QUIETLEGS_FROM_EMAIL", "quietlegs@localhost")
 
 # API rate limits (django-ninja throttles), requests per period.
@@ -283,10 +286,9 @@ LOGGING = {
     },
 }
 
-# Appointments (quietlegs.web.scheduling): links in e-mails, the text-message hook, and
-# the background worker (Celery + Redis; `quietlegs worker`). Booking never waits for
-# the broker: the worker only runs the periodic jobs below.
-QUIETLEGS_SITE_URL = os.environ.get("QUIETLEGS_SITE_URL", "http://127.0.0.1:8000")
+# Appointments (quietlegs.web.scheduling): the text-message hook, and the background
+# worker (Celery + Redis; `quietlegs worker`). Booking never waits for the broker: the
+# worker only runs the periodic jobs below.
 QUIETLEGS_SMS_SENDER = os.environ.get(
     "QUIETLEGS_SMS_SENDER", "quietlegs.web.scheduling.sms.LogSmsSender"
 )

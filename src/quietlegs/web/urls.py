@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("quietlegs.web.accounts.urls")),
     path("clinic/", include("quietlegs.web.records.urls")),
     path("tremor/", include("quietlegs.web.tremor.urls")),
+    path("diary/", include("quietlegs.web.diary.urls")),
+    path("clinic/patients/<int:patient_id>/diary/", include("quietlegs.web.diary.clinic_urls")),
     path("clinic/manage/", include("quietlegs.web.clinics.urls")),
     path("api/v1/", include("quietlegs.web.api.urls")),
     path("orders/", include("quietlegs.web.orders.urls")),

@@ -36,6 +36,7 @@ from quietlegs.web.accounts.models import PatientProfile, User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.assessments.session import claim_anonymous_assessments
 from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.diary import services as diary_services
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.records.models import ClinicalNote, ExamFinding, LabResult
 from quietlegs.web.tremor.models import TremorRecording
@@ -233,6 +234,8 @@ def export_data(patient: User) -> dict[str, Any]:
         Account, profile answers, every assessment with its answers and stored
         reports, lab results, examination findings, clinical notes and tremor
         measurements.
+        reports, lab results, examination findings, clinical notes, and the diary
+        (every entry with its earlier versions, treatments, reminder setting).
     """
     profile = PatientProfile.objects.filter(user=patient).first()
     return {
@@ -287,6 +290,7 @@ def export_data(patient: User) -> dict[str, Any]:
             }
             for t in TremorRecording.objects.filter(patient=patient).order_by("created_at")
         ],
+        **diary_services.export_data(patient),
     }
 
 

@@ -41,6 +41,7 @@ from quietlegs.web.api.schemas import (
 )
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.diary.api import router as diary_router
 from quietlegs.web.knowledge import current_language, kb
 from quietlegs.web.scheduling.api import router as appointments_router
 
@@ -287,5 +288,6 @@ def store_assessment(request: HttpRequest, payload: StoreIn) -> Status[dict[str,
     )
 
 
+me.add_router("/diary", diary_router)
 api.add_router("/me", me)
 api.add_router("/me/appointments", appointments_router)

@@ -1,0 +1,355 @@
+"""The diary as CSV: export, and a strict import that takes all rows or none.
+
+The columns are :data:`COLUMNS` (a header row with exactly these names, in any
+order). Dates are ``YYYY-MM-DD``, times ``HH:MM``, yes/no fields ``yes`` or ``no``,
+body parts ``legs;arms``, medications ``21:00 name; 23:30 other name``; an empty
+cell is "not recorded" (or 0 / no for the day's triggers). ``docs/monitoring.md``
+describes each column.
+
+:func:`read_csv` checks every row and reports every problem with its row (the
+header is row 1) and column; if any row is bad nothing is returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from quietlegs._errors import DiaryError
+from quietlegs.diary.entry import (
+    BODY_PARTS,
+    Diary,
+    DiaryEntry,
+    MedicationTaken,
+    format_time,
+    parse_day,
+    parse_time,
+)
+
+#: The columns of a diary CSV file, in the order :func:`write_csv` writes them.
+COLUMNS: tuple[str, ...] = (
+    "day",
+    "severity",
+    "onset",
+    "rest_latency_min",
+    "body_parts",
+    "bedtime",
+    "sleep_latency_min",
+    "awakenings",
+    "sleep_quality",
+    "daytime_sleepiness",
+    "caffeine_drinks",
+    "last_caffeine",
+    "alcohol_units",
+    "nicotine",
+    "exercise_min",
+    "exercise_intensity",
+    "long_sitting",
+    "sweets_before_bed",
+    "stress",
+    "medications",
+    "note",
+)
+
+#: Most data rows one file may hold (more than 13 years of nights).
+MAX_ROWS = 5000
+#: Longest cell accepted, in characters (a note is at most 1000).
+MAX_CELL_CHARS = 2000
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+# A cell starting with one of these is a formula in spreadsheet programs: text cells
+# that do are written with a leading apostrophe, which reading removes again.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_out(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _text_in(value: str) -> str:
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def _entry_row(entry: DiaryEntry) -> dict[str, str]:
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    return {
+        "day": entry.day.isoformat(),
+        "severity": str(entry.severity),
+        "onset": format_time(entry.onset),
+        "rest_latency_min": num(entry.rest_latency_min),
+        "body_parts": ";".join(b for b in BODY_PARTS if b in entry.body_parts),
+        "bedtime": format_time(entry.bedtime),
+        "sleep_latency_min": num(entry.sleep_latency_min),
+        "awakenings": num(entry.awakenings),
+        "sleep_quality": num(entry.sleep_quality),
+        "daytime_sleepiness": num(entry.daytime_sleepiness),
+        "caffeine_drinks": str(entry.caffeine_drinks),
+        "last_caffeine": format_time(entry.last_caffeine),
+        "alcohol_units": num(entry.alcohol_units),
+        "nicotine": "yes" if entry.nicotine else "no",
+        "exercise_min": str(entry.exercise_min),
+        "exercise_intensity": entry.exercise_intensity or "",
+        "long_sitting": "yes" if entry.long_sitting else "no",
+        "sweets_before_bed": "yes" if entry.sweets_before_bed else "no",
+        "stress": "yes" if entry.stress else "no",
+        "medications": "; ".join(f"{format_time(m.at)} {m.name}" for m in entry.medications),
+        "note": _text_out(entry.note),
+    }
+
+
+def write_csv(entries: Iterable[DiaryEntry], out: io.TextIOBase | Any) -> None:
+    """Write ``entries`` as CSV (a header row, then one row per night, earliest first).
+
+    Parameters
+    ----------
+    entries : iterable of DiaryEntry
+        E.g. a :class:`Diary`.
+    out : text file
+        Where to write (opened with ``newline=""``).
+    """
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for entry in sorted(entries, key=lambda e: e.day):
+        writer.writerow(_entry_row(entry))
+
+
+def to_csv_text(entries: Iterable[DiaryEntry]) -> str:
+    """Return ``entries`` as CSV text (see :func:`write_csv`)."""
+    buffer = io.StringIO()
+    write_csv(entries, buffer)
+    return buffer.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _int(text: str) -> int:
+    value = text.strip()
+    if not value.lstrip("-").isdigit() or not value.isascii():
+        raise ValueError(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def inner(text: str) -> Any:
+        return None if not text.strip() else parse(text)
+
+    return inner
+
+
+def _float(text: str) -> float:
+    value = text.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text!r} is not a number")
+    return number
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
+def _time(text: str) -> dt.time:
+    try:
+        return parse_time(text, "time")
+    except DiaryError:
+        raise ValueError(f"{text!r} is not a time of day (HH:MM, 00:00 to 23:59)") from None
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return parse_day(text)
+    except DiaryError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _body_parts(text: str) -> frozenset[str]:
+    parts = [p.strip().lower() for p in text.split(";") if p.strip()]
+    unknown = [p for p in parts if p not in BODY_PARTS]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(map(repr, unknown))} not allowed; use {', '.join(BODY_PARTS)} "
+            "separated by ';'"
+        )
+    return frozenset(parts)
+
+
+def _medications(text: str) -> tuple[MedicationTaken, ...]:
+    meds: list[MedicationTaken] = []
+    for item in (i.strip() for i in text.split(";")):
+        if not item:
+            continue
+        at, _, name = item.partition(" ")
+        try:
+            meds.append(MedicationTaken(name.strip(), parse_time(at, "time")))
+        except DiaryError:
+            raise ValueError(f"{item!r} is not 'HH:MM name' (several separated by ';')") from None
+    return tuple(meds)
+
+
+def _intensity(text: str) -> str | None:
+    value = text.strip().lower()
+    return value or None
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "day": _day,
+    "severity": _int,
+    "onset": _optional(_time),
+    "rest_latency_min": _optional(_int),
+    "body_parts": _body_parts,
+    "bedtime": _optional(_time),
+    "sleep_latency_min": _optional(_int),
+    "awakenings": _optional(_int),
+    "sleep_quality": _optional(_int),
+    "daytime_sleepiness": _optional(_int),
+    "caffeine_drinks": lambda t: _int(t) if t.strip() else 0,
+    "last_caffeine": _optional(_time),
+    "alcohol_units": lambda t: _float(t) if t.strip() else 0.0,
+    "nicotine": _bool,
+    "exercise_min": lambda t: _int(t) if t.strip() else 0,
+    "exercise_intensity": _intensity,
+    "long_sitting": _bool,
+    "sweets_before_bed": _bool,
+    "stress": _bool,
+    "medications": _medications,
+    "note": _text_in,
+}
+
+
+def read_csv(text: str) -> Diary:
+    """Read a diary from CSV text; every row must be valid, or nothing is read.
+
+    Parameters
+    ----------
+    text : str
+        The file's text (a UTF-8 byte-order mark is ignored).
+
+    Returns
+    -------
+    diary : Diary
+        The entries of the file.
+
+    Raises
+    ------
+    DiaryError
+        Listing every problem: a header that lacks a column or has an unknown one,
+        and for each bad row its row number (the header is row 1), the column and
+        what was wrong; also two rows for the same night.
+    """
+    return Diary(entry for _, entry in read_csv_rows(text))
+
+
+def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
+    """Like :func:`read_csv`, but return each entry with its row number (the header
+    is row 1), in file order, so that a caller can name the row of a later problem
+    (e.g. a night already in the patient's diary).
+
+    Raises
+    ------
+    DiaryError
+        As :func:`read_csv`.
+    """
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise DiaryError(["the file is empty: a header row naming the columns is needed"])
+    if "\x00" in text:
+        raise DiaryError(["the file contains NUL characters: it is not a CSV text file"])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise DiaryError([f"row 1: not valid CSV ({exc})"]) from None
+    names = [h.strip() for h in header]
+    problems: list[str] = []
+    missing = [c for c in COLUMNS if c not in names]
+    unknown = [n for n in names if n not in COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if missing:
+        problems.append(f"row 1 (header): missing column(s): {', '.join(missing)}")
+    if unknown:
+        problems.append(
+            f"row 1 (header): unknown column(s): {', '.join(map(repr, unknown))}; "
+            f"the columns are: {', '.join(COLUMNS)}"
+        )
+    if duplicated:
+        problems.append(f"row 1 (header): column(s) given twice: {', '.join(duplicated)}")
+    if problems:
+        raise DiaryError(problems)
+    entries: list[tuple[int, DiaryEntry]] = []
+    seen: dict[dt.date, int] = {}
+    row_number = 1
+    try:
+        for cells in reader:
+            row_number += 1
+            if not any(c.strip() for c in cells):
+                continue  # a blank line
+            if row_number - 1 > MAX_ROWS:
+                problems.append(f"the file has more than {MAX_ROWS} rows; split it")
+                break
+            entry = _read_row(row_number, names, cells, problems)
+            if entry is None:
+                continue
+            if entry.day in seen:
+                problems.append(
+                    f"row {row_number}: {entry.day.isoformat()} is already on row "
+                    f"{seen[entry.day]} (one entry per night)"
+                )
+                continue
+            seen[entry.day] = row_number
+            entries.append((row_number, entry))
+    except csv.Error as exc:
+        problems.append(f"row {row_number + 1}: not valid CSV ({exc})")
+    if problems:
+        raise DiaryError(problems)
+    return entries
+
+
+def _read_row(
+    row_number: int, names: list[str], cells: list[str], problems: list[str]
+) -> DiaryEntry | None:
+    where = f"row {row_number}"
+    if len(cells) != len(names):
+        problems.append(f"{where}: {len(cells)} cells; the header has {len(names)} columns")
+        return None
+    values: dict[str, Any] = {}
+    bad = False
+    for name, cell in zip(names, cells, strict=True):
+        if len(cell) > MAX_CELL_CHARS:
+            problems.append(f"{where}, column {name!r}: longer than {MAX_CELL_CHARS} characters")
+            bad = True
+            continue
+        try:
+            values[name] = _PARSERS[name](cell)
+        except ValueError as exc:
+            problems.append(f"{where}, column {name!r}: {exc}")
+            bad = True
+    if bad:
+        return None
+    try:
+        return DiaryEntry(**values)
+    except DiaryError as exc:
+        for problem in exc.problems:
+            # "2024-03-01: onset ..." -> "row 3, column 'onset': ..."
+            _, _, rest = problem.partition(": ")
+            column = rest.split(" ", 1)[0].rstrip(":")
+            column = column if column in COLUMNS else ""
+            label = f"{where}, column {column!r}" if column else where
+            problems.append(f"{label}: {rest or problem}")
+        return None
