@@ -258,8 +258,11 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("QUIETLEGS_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = 31536000
 
+# E-mail (invitations, reminders, waitlist offers): printed on the console by default
+# (`make run` shows them in its terminal); set an SMTP backend in production, or
+# django.core.mail.backends.filebased.EmailBackend to keep them in DATA_DIR/outbox.
 EMAIL_BACKEND = os.environ.get(
-    "QUIETLEGS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    "QUIETLEGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 # Where the site is reached: links in e-mails sent outside a request (reminders, offers).
