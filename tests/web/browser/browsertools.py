@@ -41,7 +41,22 @@ def check_fits_width(page: Page) -> None:
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+    if overflow <= 0:
+        return
+    # Name the culprits: the innermost elements whose right edge passes the screen's.
+    wide = page.evaluate(
+        """() => {
+            const w = document.documentElement.clientWidth;
+            return [...document.body.querySelectorAll('*')]
+              .filter(e => e.getBoundingClientRect().right > w + 0.5)
+              .filter(e => ![...e.children].some(
+                  c => c.getBoundingClientRect().right > w + 0.5))
+              .slice(0, 5)
+              .map(e => `<${e.tagName.toLowerCase()} class="${e.className}"> `
+                        + `${(e.textContent || '').trim().slice(0, 40)}`);
+        }"""
+    )
+    raise AssertionError(f"{page.url} scrolls sideways by {overflow}px: {wide}")
 
 
 def screenshot(page: Page, name: str, max_height: int = 3000) -> None:
