@@ -63,7 +63,7 @@ ADULT_ROWS: dict[str, tuple[str, str, str]] = {
     "dipyridamole": ("for", "conditional", "low"),
     "opioids_refractory": ("for", "conditional", "moderate"),
     "peroneal_nerve_stimulation": ("for", "conditional", "moderate"),
-    "cabergoline": ("against", "conditional", "moderate"),
+    "cabergoline": ("against", "strong", "moderate"),
     "levodopa": ("against_standard_use", "conditional", "very_low"),
     "dopamine_agonists_non_ergot": ("against_standard_use", "conditional", "moderate"),
     "bupropion": ("against", "conditional", "moderate"),
