@@ -107,13 +107,15 @@ INSTALLED_APPS = [
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
     "quietlegs.web.records",
-    "quietlegs.web.tremor",
-    "quietlegs.web.diary",
     "quietlegs.web.audit",
     "quietlegs.web.api",
     "quietlegs.web.orders",
     "quietlegs.web.visitreports",
     "quietlegs.web.interop",
+    # after visitreports and interop: their ready() registers the built-in visit-report
+    # sections and FHIR contributors first, so these apps' own come after them
+    "quietlegs.web.tremor",
+    "quietlegs.web.diary",
     "quietlegs.web.scheduling",
 ]
 
