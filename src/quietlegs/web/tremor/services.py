@@ -245,7 +245,7 @@ BAND_POWER_LABELS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def _num(value: Any, decimals: int) -> str:
+def num(value: Any, decimals: int) -> str:
     """A number in the current language's format; a dash when missing."""
     if value is None:
         return "—"
@@ -259,7 +259,7 @@ def summary(item: TremorRecording) -> dict[str, Any]:
     return {
         "item": item,
         "task_label": item.get_task_display(),
-        "frequency": _num(result.get("dominant_frequency_hz"), 1),
+        "frequency": num(result.get("dominant_frequency_hz"), 1),
         "band": band,
         "band_label": str(BAND_LABELS.get(band, band)),
     }
@@ -274,10 +274,10 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
     counts = result.get("window_counts", {})
     unit = str(result.get("unit", ""))
     rows: list[tuple[str, str]] = [
-        (str(_("Dominant frequency")), f"{_num(result.get('dominant_frequency_hz'), 2)} Hz"),
-        (str(_("Amplitude (RMS)")), f"{_num(amplitude.get('rms'), 3)} {unit}"),
-        (str(_("Half-power bandwidth")), f"{_num(result.get('bandwidth_hz'), 2)} Hz"),
-        (str(_("Tremor stability index")), f"{_num(result.get('tsi'), 2)} Hz"),
+        (str(_("Dominant frequency")), f"{num(result.get('dominant_frequency_hz'), 2)} Hz"),
+        (str(_("Amplitude (RMS)")), f"{num(amplitude.get('rms'), 3)} {unit}"),
+        (str(_("Half-power bandwidth")), f"{num(result.get('bandwidth_hz'), 2)} Hz"),
+        (str(_("Tremor stability index")), f"{num(result.get('tsi'), 2)} Hz"),
         (
             str(_("Windows with tremor")),
             str(
@@ -285,7 +285,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
                 % {
                     "tremor": counts.get("tremor", 0),
                     "usable": counts.get("usable", 0),
-                    "share": _num(100 * float(result.get("tremor_fraction") or 0), 0),
+                    "share": num(100 * float(result.get("tremor_fraction") or 0), 0),
                 }
             ),
         ),
@@ -298,7 +298,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
         ),
         (
             str(_("Movement in the 3–20 Hz band (RMS)")),
-            f"{_num(amplitude.get('band_rms'), 3)} {unit}",
+            f"{num(amplitude.get('band_rms'), 3)} {unit}",
         ),
     ]
     if "displacement_rms_mm" in amplitude:
@@ -306,8 +306,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             2,
             (
                 str(_("Displacement (RMS / peak to peak)")),
-                f"{_num(amplitude['displacement_rms_mm'], 3)} / "
-                f"{_num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
+                f"{num(amplitude['displacement_rms_mm'], 3)} / "
+                f"{num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
             ),
         )
     if "angle_rms_deg" in amplitude:
@@ -315,8 +315,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             2,
             (
                 str(_("Angle (RMS / peak to peak)")),
-                f"{_num(amplitude['angle_rms_deg'], 2)} / "
-                f"{_num(amplitude['angle_peak_to_peak_deg'], 2)}°",
+                f"{num(amplitude['angle_rms_deg'], 2)} / "
+                f"{num(amplitude['angle_peak_to_peak_deg'], 2)}°",
             ),
         )
     powers = result.get("band_powers", {})
@@ -325,7 +325,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             str(label),
             "—"
             if powers.get(key, {}).get("relative") is None
-            else f"{_num(100 * float(powers[key]['relative']), 1)} %",
+            else f"{num(100 * float(powers[key]['relative']), 1)} %",
         )
         for key, label in BAND_POWER_LABELS
     ]
@@ -341,8 +341,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
         "band_rows": band_rows,
         "texts": screening_texts(result.get("screening", {}), lang),
         "sensor": str(recording.get("sensor", result.get("sensor", ""))),
-        "duration": _num(result.get("duration_s"), 1),
-        "sfreq": _num(result.get("sfreq_hz"), 0),
+        "duration": num(result.get("duration_s"), 1),
+        "sfreq": num(result.get("sfreq_hz"), 0),
         "notes": [str(n) for n in recording.get("notes", [])],
         "warnings": [str(w) for w in result.get("warnings", [])],
     }
