@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs._errors import QuietlegsError
+from quietlegs.assessment.measurements import tremor_answers
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.tremor.models import TremorRecording
 
@@ -220,6 +223,130 @@ def get_recording(
 def patient_recordings(patient: User) -> list[TremorRecording]:
     """``patient``'s recordings, newest first."""
     return list(TremorRecording.objects.filter(patient=patient))
+
+
+# --- the measurement as answers of the assessment ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ReassessOffer:
+    """Whether a recording's report may offer to re-run the patient's latest assessment.
+
+    Attributes
+    ----------
+    answers : dict
+        The measured answers (:func:`quietlegs.assessment.measurements.tremor_answers`);
+        empty when no tremor was found (then nothing is offered).
+    latest : Assessment | None
+        The patient's latest assessment (any source), the one a re-run is based on.
+    included : bool
+        Whether ``latest`` already has exactly these answers (a re-run would change nothing).
+    """
+
+    answers: dict[str, Any]
+    latest: Assessment | None
+    included: bool
+
+    @property
+    def available(self) -> bool:
+        """A re-run can be offered: a tremor was found, there is an assessment to re-run,
+        and it does not already include this measurement."""
+        return bool(self.answers) and self.latest is not None and not self.included
+
+
+def measured_answers(item: TremorRecording) -> dict[str, Any]:
+    """The answers the recording gives the assessment (empty: no tremor found, or a stored
+    result the knowledge base cannot take, which is logged)."""
+    try:
+        return tremor_answers(item.result)
+    except ValueError as exc:
+        logger.warning("tremor recording %s gives no answers: %s", item.pk, exc)
+        return {}
+
+
+def reassess_offer(item: TremorRecording) -> ReassessOffer:
+    """What the report page may offer for ``item`` (see :class:`ReassessOffer`)."""
+    answers = measured_answers(item)
+    latest = Assessment.objects.filter(patient=item.patient).order_by("-created_at").first()
+    included = latest is not None and all(
+        latest.answers.get(question) == value for question, value in answers.items()
+    )
+    return ReassessOffer(answers=answers, latest=latest, included=bool(answers) and included)
+
+
+@dataclass(frozen=True)
+class ReassessOutcome:
+    """What a re-run did: the assessment the patient should see, and whether it is new."""
+
+    assessment: Assessment
+    created: bool
+
+
+def reassess_with_measurement(
+    request: HttpRequest | None, patient: User, actor: User, item: TremorRecording
+) -> ReassessOutcome:
+    """Re-run ``patient``'s latest assessment with the recording's measured answers added.
+
+    As a clinician's re-run with lab results (:func:`quietlegs.web.records.services.
+    rerun_assessment`): the answers of the latest assessment (any source), with
+    ``tremor_dominant_frequency_hz`` and ``tremor_task`` from the recording put over them,
+    are assessed again and stored as a new assessment (source ``measurement``, based on the
+    latest one, made by ``actor``), with its audit entry. If the latest assessment already
+    has these answers nothing is made and it is returned (a second click, a reload).
+
+    Parameters
+    ----------
+    request : HttpRequest | None
+        For the audit entry.
+    patient : User
+        Whose assessment; the recording must be theirs.
+    actor : User
+        Who asks: the patient themself.
+    item : TremorRecording
+        The recording.
+
+    Returns
+    -------
+    ReassessOutcome
+
+    Raises
+    ------
+    PermissionError
+        If ``actor`` is not ``patient`` or the recording is not ``patient``'s.
+    ValidationError
+        If the recording found no tremor (``code="no_tremor"``) or the patient has no
+        assessment yet (``code="no_assessment"``); nothing is stored.
+    AnswerError
+        If the core refuses the combined answers; nothing is stored.
+    """
+    if not patient.is_patient or actor.pk != patient.pk or item.patient_id != patient.pk:
+        raise PermissionError("only the patient may add their own measurement to their assessment")
+    offer = reassess_offer(item)
+    if not offer.answers:
+        raise ValidationError(
+            _("No tremor was found in this recording, so there is nothing to add."),
+            code="no_tremor",
+        )
+    if offer.latest is None:
+        raise ValidationError(
+            _("You have no assessment yet: take the assessment first."), code="no_assessment"
+        )
+    if offer.included:
+        return ReassessOutcome(assessment=offer.latest, created=False)
+    latest = offer.latest
+    answers = {**latest.answers, **offer.answers}
+    skipped = [q for q in latest.skipped if q not in answers]
+    with transaction.atomic():
+        assessment = Assessment.create_from_answers(
+            answers,
+            skipped=skipped,
+            patient=patient,
+            created_by=actor,
+            source=Assessment.Source.MEASUREMENT,
+            based_on=latest,
+        )
+        record(request, AuditEvent.Action.CREATE, patient=patient, obj=assessment, actor=actor)
+    return ReassessOutcome(assessment=assessment, created=True)
 
 
 # --- what the pages show ------------------------------------------------------------------
