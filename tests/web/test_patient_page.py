@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -170,15 +171,18 @@ def test_the_clinician_sees_the_upcoming_appointments_in_the_clinics_time(
     html = page(clinician, patient)
     section = html[html.index('<section id="appointments"') :]
     section = section[: section.index("</section>")]
-    assert section.count('data-status="booked"') == 2
-    local = soon.start.astimezone(dt.timezone(dt.timedelta(hours=10)))
-    assert f"{local:%H:%M}" in section
+    assert section.count('data-status="booked"') == 2  # not the cancelled or past ones
+    vladivostok = ZoneInfo("Asia/Vladivostok")
+    local, later_local = soon.start.astimezone(vladivostok), later.start.astimezone(vladivostok)
+    assert local.utcoffset() == dt.timedelta(hours=10)
+    # earliest first, in the clinic's time (not the server's UTC)
+    assert section.index(f'datetime="{local.isoformat()}"') < section.index(
+        f'datetime="{later_local.isoformat()}"'
+    )
+    assert f"{local:%H:%M}</time>" in section
     assert f'?date={local:%Y-%m-%d}"' in section
     assert "PSG (sleep) study · PSG bed 2" in section
     assert "snoring and kicking" in section
-    assert section.index(f"{local:%H:%M}") < section.index(
-        f"{later.start.astimezone(dt.timezone(dt.timedelta(hours=10))):%d}"
-    )
     assert reverse("scheduling:reception") in section
     other = outline(page(clinician, patient))
     assert "appointments" in other.nav
