@@ -34,6 +34,9 @@ from quietlegs.web.interop import codes, export, importer
 from quietlegs.web.orders import services as orders
 from quietlegs.web.records import services as records
 from quietlegs.web.records.models import LabResult, PSGStudy, lab_question_ids
+from quietlegs.web.scheduling.models import Resource as ClinicResource
+from quietlegs.web.tremor.models import TremorRecording
+from tests.web.integtools import appointment, diary_nights, tremor_recording
 from tests.web.webtools import RLS_ANSWERS, login, make_user
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +324,220 @@ def test_questionnaire_response_answers(full_record: User) -> None:
     assert answers["questionnaire"].startswith(codes.QUESTIONNAIRE_URL + "|")
 
 
+# --- what the other apps contribute: appointments, diary, tremor ---------------------------
+
+
+@pytest.fixture
+def whole_record(full_record: User, clinic: Clinic, clinician: User) -> User:
+    """The full record plus two tremor recordings (a 5 Hz rest tremor, and none found in
+    posture), three diary nights and three appointments (one cancelled) with a second
+    clinician, a PSG bed and an EMG machine."""
+    tremor_recording(full_record, 5.0, 0.3, "rest", name="rest.csv")
+    tremor_recording(full_record, 9.0, 0.0, "posture", name="still.csv")
+    diary_nights(full_record, 3)
+    bed = ClinicResource.objects.create(clinic=clinic, kind="psg_bed", name="PSG bed 1")
+    emg = ClinicResource.objects.create(clinic=clinic, kind="emg_machine", name="EMG 1")
+    second = make_user("doc3@example.org", role="clinician", clinic=clinic)
+    appointment(clinic, full_record, clinician, days_ahead=2)
+    appointment(clinic, full_record, second, days_ahead=5, code="psg_study", resource=bed)
+    appointment(
+        clinic,
+        full_record,
+        second,
+        days_ahead=-3,
+        code="emg_study",
+        resource=emg,
+        status="cancelled",
+    )
+    return full_record
+
+
+def test_every_app_contributes_and_every_reference_resolves(
+    whole_record: User, clinician: User
+) -> None:
+    text = bundle_json(whole_record, clinician)
+    parsed = Bundle.model_validate_json(text)  # every resource is validated again
+    kinds = [e.resource.get_resource_type() for e in parsed.entry or [] if e.resource]
+    assert set(kinds) == {
+        "Patient",
+        "QuestionnaireResponse",
+        "Observation",
+        "Condition",
+        "ServiceRequest",
+        "CarePlan",
+        "Appointment",
+        "Practitioner",
+        "Location",
+        "Device",
+    }
+    data = json.loads(text)
+    keys = [f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in data["entry"]]
+    assert len(keys) == len(set(keys))  # every resource has an id, unique in the bundle
+    urls = [e["fullUrl"] for e in data["entry"]]
+    assert len(urls) == len(set(urls))
+    assert all(u.startswith(BASE) for u in urls)
+    references = set(_references(data))
+    assert {f"Practitioner/{clinician.pk}", f"Patient/{whole_record.pk}"} <= references
+    assert references <= set(keys)
+    observations = resources_of(data, "Observation")
+    systems = [o["code"]["coding"][0]["system"] for o in observations]
+    assert systems.count(codes.TREMOR_SYSTEM) == 2
+    assert systems.count("https://quietlegs.org/fhir/CodeSystem/diary") == 3
+
+
+def test_the_apps_register_their_contributors_after_the_builtin_ones() -> None:
+    names = list(export.contributors())
+    assert names[:7] == [
+        "questionnaire_responses",
+        "lab_observations",
+        "psg_observations",
+        "result_observations",
+        "conditions",
+        "service_requests",
+        "care_plan",
+    ]
+    assert names[7:10] == ["tremor", "diary", "appointments"]
+
+
+def test_a_tremor_recording_is_an_observation_in_hz(whole_record: User) -> None:
+    data = json.loads(bundle_json(whole_record))
+    tremor = {
+        o["id"]: o
+        for o in resources_of(data, "Observation")
+        if o["code"]["coding"][0]["system"] == codes.TREMOR_SYSTEM
+    }
+    rest_item = TremorRecording.objects.get(original_name="rest.csv")
+    still_item = TremorRecording.objects.get(original_name="still.csv")
+    rest, still = tremor[f"tremor-{rest_item.pk}"], tremor[f"tremor-{still_item.pk}"]
+    assert rest["code"]["coding"][0]["code"] == "tremor-measurement"
+    assert rest["category"][0]["coding"][0]["code"] == "procedure"
+    assert rest["subject"] == {"reference": f"Patient/{whole_record.pk}"}
+    parts = {c["code"]["coding"][0]["code"]: c for c in rest["component"]}
+    assert parts["tremor-detected"]["valueBoolean"] is True
+    frequency = parts["dominant-frequency"]["valueQuantity"]
+    assert frequency == {
+        "value": pytest.approx(5.0, abs=0.2),
+        "unit": "Hz",
+        "system": "http://unitsofmeasure.org",
+        "code": "Hz",
+    }
+    assert frequency["value"] == round(rest_item.result["dominant_frequency_hz"], 2)
+    amplitude = parts["amplitude-rms"]["valueQuantity"]
+    assert (amplitude["unit"], amplitude["code"]) == ("m/s²", "m/s2")
+    assert amplitude["value"] == pytest.approx(0.3, rel=0.1)
+    assert parts["displacement-rms"]["valueQuantity"]["code"] == "mm"
+    assert parts["tremor-fraction"]["valueQuantity"]["code"] == "%"
+    band = parts["frequency-band"]["valueCodeableConcept"]["coding"][0]
+    assert (band["system"], band["code"], band["display"]) == (
+        codes.TREMOR_BAND_SYSTEM,
+        "rest_3_7",
+        "3–7 Hz at rest",
+    )
+    task = parts["recording-task"]["valueCodeableConcept"]["coding"][0]
+    assert (task["system"], task["code"], task["display"]) == (
+        codes.TREMOR_TASK_SYSTEM,
+        "rest",
+        "At rest",
+    )
+    assert rest["note"][0]["text"].startswith("A 5.0 Hz tremor was measured at rest.")
+    assert rest["note"][0]["text"].endswith("This is a measurement, not a diagnosis.")
+    # no tremor found: said so, with no frequency and no tremor amplitude
+    still_parts = {c["code"]["coding"][0]["code"]: c for c in still["component"]}
+    assert still_parts["tremor-detected"]["valueBoolean"] is False
+    assert "dominant-frequency" not in still_parts
+    assert "amplitude-rms" not in still_parts
+    assert still_parts["frequency-band"]["valueCodeableConcept"]["coding"][0]["code"] == "none"
+    assert still["note"][0]["text"].startswith("No tremor above the sensor's detection level")
+
+
+def test_diary_nights_are_observations_with_an_id_per_night(whole_record: User) -> None:
+    data = json.loads(bundle_json(whole_record))
+    diary = [
+        o
+        for o in resources_of(data, "Observation")
+        if o["code"]["coding"][0]["code"] == "rls-diary-entry"
+    ]
+    nights = [TODAY - datetime.timedelta(days=n) for n in (3, 2, 1)]
+    assert [o["id"] for o in diary] == [f"diary-{n.isoformat()}" for n in nights]
+    assert [o["effectiveDateTime"] for o in diary] == [n.isoformat() for n in nights]
+    assert all(o["subject"] == {"reference": f"Patient/{whole_record.pk}"} for o in diary)
+    severity = diary[0]["component"][0]
+    assert (severity["code"]["coding"][0]["code"], severity["valueInteger"]) == ("rls-severity", 5)
+
+
+def test_appointments_come_with_their_clinicians_and_rooms(
+    whole_record: User, clinician: User
+) -> None:
+    data = json.loads(bundle_json(whole_record))
+    appointments = resources_of(data, "Appointment")
+    assert [a["status"] for a in appointments] == ["cancelled", "booked", "booked"]
+    assert [a["serviceType"][0]["concept"]["coding"][0]["code"] for a in appointments] == [
+        "emg_study",
+        "follow_up",
+        "psg_study",
+    ]
+    second = User.objects.get(email="doc3@example.org")
+    practitioners = resources_of(data, "Practitioner")
+    assert [p["id"] for p in practitioners] == [str(clinician.pk), str(second.pk)]
+    assert practitioners[0]["name"][0]["text"] == clinician.display_name()
+    bed = ClinicResource.objects.get(kind="psg_bed")
+    emg = ClinicResource.objects.get(kind="emg_machine")
+    (location,) = resources_of(data, "Location")
+    assert (location["id"], location["name"], location["form"]["coding"][0]["code"]) == (
+        str(bed.pk),
+        "PSG bed 1",
+        "bd",
+    )
+    (device,) = resources_of(data, "Device")
+    assert (device["id"], device["displayName"]) == (str(emg.pk), "EMG 1")
+    actors = [p["actor"]["reference"] for p in appointments[2]["participant"]]
+    assert actors == [
+        f"Patient/{whole_record.pk}",
+        f"Practitioner/{second.pk}",
+        f"Location/{bed.pk}",
+    ]
+    assert appointments[0]["participant"][2]["actor"]["reference"] == f"Device/{emg.pk}"
+
+
+def test_a_contributor_repeating_an_id_fails_the_export(whole_record: User) -> None:
+    item = TremorRecording.objects.first()
+    assert item is not None
+
+    def again(patient: User, request_user: User | None) -> list[Resource]:
+        return [Observation(id=f"tremor-{item.pk}", status="final", code={"text": "copy"})]
+
+    export.register_contributor("again", again)
+    try:
+        with pytest.raises(
+            export.FhirExportError,
+            match=rf"contributor 'again' built Observation/tremor-{item.pk}, which 'tremor' "
+            "already built; ids must be unique",
+        ):
+            export.patient_bundle(whole_record, None, BASE)
+    finally:
+        export.unregister_contributor("again")
+
+
+def test_an_export_with_every_app_imports_cleanly(
+    whole_record: User, clinician: User, other_clinician: User
+) -> None:
+    data = as_new_person(bundle_json(whole_record, clinician), "anna.new@example.org")
+    outcome = importer.import_bundle(None, other_clinician, json.dumps(data))
+    assert lab_values(outcome.patient) == lab_values(whole_record)
+    assert outcome.skipped == {
+        "CarePlan": 1,
+        "Condition": 1,
+        # 3 sleep-study indices, 1 text result, 2 tremor measurements, 3 diary nights
+        "Observation": 9,
+        "QuestionnaireResponse": 2,
+        "ServiceRequest": 2,
+        "Appointment": 3,
+        "Practitioner": 2,
+        "Location": 1,
+        "Device": 1,
+    }
+
+
 # --- the contributor registry ---------------------------------------------------------------
 
 
@@ -336,15 +553,15 @@ def appointments_contributor() -> Iterator[None]:
             )
         ]
 
-    export.register_contributor("appointments", appointments)
+    export.register_contributor("extra_appointments", appointments)
     yield
-    export.unregister_contributor("appointments")
+    export.unregister_contributor("extra_appointments")
 
 
 def test_a_registered_contributor_adds_its_resources(
     full_record: User, appointments_contributor: None
 ) -> None:
-    assert list(export.contributors())[-1] == "appointments"
+    assert list(export.contributors())[-1] == "extra_appointments"
     parsed = Bundle.model_validate_json(bundle_json(full_record))
     last = (parsed.entry or [])[-1]
     assert last.resource is not None

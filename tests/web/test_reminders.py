@@ -3,6 +3,7 @@ the SMS hook; the periodic jobs; and one run through the real Redis broker and w
 
 from __future__ import annotations
 
+import copy
 import re
 import socket
 import time as clock
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone as django_timezone
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
@@ -215,3 +218,62 @@ def test_reminders_through_the_real_redis_broker_and_a_real_worker(
     )
     assert visit.reminder_sent_at == NOW
     assert [m.to for m in mail.outbox] == [["pat@example.org"]]
+
+
+# --- the diary's reminders on the same beat ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_beat_entry_sends_the_diary_reminders(
+    patient: User, clinic: Clinic, settings: Any
+) -> None:
+    """The diary-reminders entry of the beat schedule, run as the worker runs it (the task
+    the entry names, with its arguments): one e-mail to the patient with reminders on and no
+    entry for last night; none to a patient who wrote it, nor to one with reminders off."""
+    from quietlegs.web.diary.models import DiarySettings
+    from quietlegs.web.worker import app
+    from tests.web.integtools import diary_nights
+    from tests.web.webtools import make_user
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    DiarySettings.objects.create(patient=patient, reminders=True)
+    wrote = make_user("wrote@example.org", clinic=clinic)
+    DiarySettings.objects.create(patient=wrote, reminders=True)
+    diary_nights(wrote, 1)  # last night is recorded
+    make_user("off@example.org", clinic=clinic)  # reminders off (no settings row)
+
+    entry = settings.CELERY_BEAT_SCHEDULE["diary-reminders"]
+    task = app.tasks[entry["task"]]
+    assert task(*entry.get("args", ())) is True  # the command exists and ran
+    assert [m.to for m in mail.outbox] == [["pat@example.org"]]
+    last_night = django_timezone.localdate() - timedelta(days=1)
+    link = f"https://clinic.example.org{reverse('diary:new')}?day={last_night.isoformat()}"
+    assert link in mail.outbox[0].body
+    # the job runs again (an hour later, a restart): still one e-mail per night
+    assert task(*entry.get("args", ())) is True
+    assert len(mail.outbox) == 1
+
+
+def test_the_diary_reminders_run_each_morning_in_the_clinics_time_zone(settings: Any) -> None:
+    """Not hourly: a run soon after midnight would tell a patient still in bed that the
+    night's entry is missing. At 08:00 local time, once a day."""
+    from celery.schedules import crontab
+
+    from quietlegs.web.worker import app
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["diary-reminders"]["schedule"]
+    assert isinstance(schedule, crontab)
+    cron: Any = schedule  # celery-types knows few of crontab's attributes
+    assert (cron.hour, cron.minute) == ({8}, {0})
+    assert cron.day_of_week == set(range(7))
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+    assert str(app.timezone) == settings.TIME_ZONE
+    # due at 08:00 local, 24 h after the last run; not at half past midnight
+    tz = app.timezone
+    last = datetime(2030, 6, 3, 8, 0, tzinfo=tz)
+    at_night: Any = copy.copy(schedule)
+    in_the_morning: Any = copy.copy(schedule)
+    at_night.nowfun = lambda: datetime(2030, 6, 4, 0, 30, tzinfo=tz)
+    in_the_morning.nowfun = lambda: datetime(2030, 6, 4, 8, 0, 30, tzinfo=tz)
+    assert at_night.is_due(last).is_due is False
+    assert in_the_morning.is_due(last).is_due is True

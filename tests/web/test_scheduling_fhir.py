@@ -11,7 +11,7 @@ from fhir.resources.appointment import Appointment as FhirAppointment
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.scheduling import services
-from quietlegs.web.scheduling.fhir import appointment_to_fhir
+from quietlegs.web.scheduling.fhir import appointment_to_fhir, resource_to_fhir
 from quietlegs.web.scheduling.models import Appointment, Resource
 from tests.web.schedtools import freeze, open_hours, slot_key
 
@@ -89,3 +89,28 @@ def test_an_unknown_status_is_refused(clinic: Clinic, patient: User, clinician: 
     )
     with pytest.raises(ValueError, match=r"status must be one of .* got 'lost'"):
         appointment_to_fhir(visit)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fhir_type", "physical_type"),
+    [
+        ("psg_bed", "Location", "bd"),
+        ("day_hospital_bed", "Location", "bd"),
+        ("physio_room", "Location", "ro"),
+        ("emg_machine", "Device", None),
+    ],
+)
+def test_rooms_and_beds_are_locations_machines_are_devices(
+    clinic: Clinic, kind: str, fhir_type: str, physical_type: str | None
+) -> None:
+    resource = Resource.objects.create(clinic=clinic, kind=kind, name="R1", active=False)
+    built = resource_to_fhir(resource)
+    assert built.get_resource_type() == fhir_type
+    dumped = built.model_dump(mode="json")
+    assert dumped["id"] == str(resource.pk)
+    assert dumped["status"] == "inactive"
+    assert dumped["type"][0]["coding"][0]["code"] == kind
+    if physical_type is None:
+        assert dumped["displayName"] == "R1"
+    else:
+        assert (dumped["name"], dumped["form"]["coding"][0]["code"]) == ("R1", physical_type)

@@ -412,22 +412,22 @@ def tremor_provider() -> Iterator[None]:
             )
         ]
 
-    sections.register_section_provider("tremor", tremor)
+    sections.register_section_provider("extra", tremor)
     yield
-    sections.unregister_section_provider("tremor")
+    sections.unregister_section_provider("extra")
 
 
 def test_section_providers_add_frozen_sections(
     clinician: User, patient: User, tremor_provider: None
 ) -> None:
-    assert list(sections.section_providers()) == ["psg", "tremor"]
+    assert list(sections.section_providers()) == ["psg", "tremor", "diary", "extra"]
     report = sign(patient, clinician)
     tremor = next(s for s in report.content["sections"] if s["id"] == "tremor")
     assert tremor["rows"] == [{"label": same("Peak frequency (Hz)"), "value": "5.1"}]
     page = login(clinician).get(reverse("visitreports:report", args=[report.pk])).content.decode()
     assert "Tremor recording" in page
     assert "Peak frequency (Hz)" in page
-    sections.unregister_section_provider("tremor")
+    sections.unregister_section_provider("extra")
     assert report.verify()  # the provider going away changes nothing signed
     page = login(clinician).get(reverse("visitreports:report", args=[report.pk])).content.decode()
     assert "Rest tremor." in page

@@ -41,6 +41,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -107,13 +108,15 @@ INSTALLED_APPS = [
     "quietlegs.web.accounts",
     "quietlegs.web.assessments",
     "quietlegs.web.records",
-    "quietlegs.web.tremor",
-    "quietlegs.web.diary",
     "quietlegs.web.audit",
     "quietlegs.web.api",
     "quietlegs.web.orders",
     "quietlegs.web.visitreports",
     "quietlegs.web.interop",
+    # after visitreports and interop: their ready() registers the built-in visit-report
+    # sections and FHIR contributors first, so these apps' own come after them
+    "quietlegs.web.tremor",
+    "quietlegs.web.diary",
     "quietlegs.web.scheduling",
 ]
 
@@ -302,18 +305,24 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "UTC"
+# beat's clock times (crontab) are in the clinic's time zone, as the diary's nights are
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+#: When the diary's reminders go out: once each morning (local time), after the night the
+#: reminder is about has ended; earlier, a patient still in bed would be told last night's
+#: entry is missing.
+DIARY_REMINDER_HOUR = 8
 CELERY_BEAT_SCHEDULE = {
     # every 5 minutes: a reminder goes out at most 5 minutes after it is due
     "appointment-reminders": {
         "task": "quietlegs.send_appointment_reminders",
         "schedule": 300.0,
     },
-    # the symptom diary's reminders, if this installation has the command
+    # the symptom diary's reminders (its send_diary_reminders command), each morning; beat
+    # runs a missed morning when it starts again, and the command sends once per night
     "diary-reminders": {
         "task": "quietlegs.run_management_command",
-        "schedule": 3600.0,
+        "schedule": crontab(hour=DIARY_REMINDER_HOUR, minute=0),
         "args": ("send_diary_reminders",),
     },
 }

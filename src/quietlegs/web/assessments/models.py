@@ -38,6 +38,7 @@ class Assessment(models.Model):
         INTERVIEW = "interview", _("Online interview")
         CLINICIAN = "clinician", _("Re-run by a clinician with results")
         API = "api", _("API")
+        MEASUREMENT = "measurement", _("Re-run with a measured tremor")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from quietlegs.diary.fhir import CODE_SYSTEM as DIARY_SYSTEM
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 SNOMED = "http://snomed.info/sct"
@@ -35,12 +37,20 @@ TEST_SYSTEM = f"{LOCAL_BASE}/CodeSystem/test"
 REFERRAL_SYSTEM = f"{LOCAL_BASE}/CodeSystem/referral"
 ORDER_KIND_SYSTEM = f"{LOCAL_BASE}/CodeSystem/order-kind"
 PSG_INDEX_SYSTEM = f"{LOCAL_BASE}/CodeSystem/psg-index"
+#: Tremor measurements (the Observation and its components; no LOINC code describes a
+#: phone-accelerometer tremor analysis), their frequency bands and recording tasks.
+TREMOR_SYSTEM = f"{LOCAL_BASE}/CodeSystem/tremor"
+TREMOR_BAND_SYSTEM = f"{LOCAL_BASE}/CodeSystem/tremor-band"
+TREMOR_TASK_SYSTEM = f"{LOCAL_BASE}/CodeSystem/tremor-task"
 ASSESSMENT_SYSTEM = f"{LOCAL_BASE}/sid/assessment"
 QUESTIONNAIRE_URL = f"{LOCAL_BASE}/Questionnaire/quietlegs-assessment"
 
 #: Observations in these code systems are quietlegs' own findings (sleep-study indices,
-#: text results of orders); an import skips them instead of refusing them.
-SKIPPED_OBSERVATION_SYSTEMS = frozenset({PSG_INDEX_SYSTEM, TEST_SYSTEM, REFERRAL_SYSTEM})
+#: text results of orders, tremor measurements, diary entries); an import skips them
+#: instead of refusing them.
+SKIPPED_OBSERVATION_SYSTEMS = frozenset(
+    {PSG_INDEX_SYSTEM, TEST_SYSTEM, REFERRAL_SYSTEM, TREMOR_SYSTEM, DIARY_SYSTEM}
+)
 
 #: Default identifier system of patients; set ``QUIETLEGS_FHIR_PATIENT_SYSTEM`` per
 #: installation so that two installations' patient numbers never match each other.

@@ -576,21 +576,34 @@ def patient_bundle(patient: User, request_user: User | None, base_url: str) -> B
     Raises
     ------
     FhirExportError
-        If a contributor fails to build a valid resource (its name is in the message).
+        If a contributor fails to build a valid resource, or builds a resource whose type
+        and id another one already has (its name is in the message).
     """
     with translation.override(EXPORT_LANGUAGE):
         try:
             resources: list[Resource] = [patient_resource(patient)]
         except ValidationError as exc:
             raise FhirExportError(f"the Patient resource is not valid FHIR: {exc}") from exc
+        made_by: dict[str, str] = {f"Patient/{resources[0].id}": "the Patient"}
         for name, contributor in _CONTRIBUTORS.items():
             try:
-                resources.extend(contributor(patient, request_user))
+                made = contributor(patient, request_user)
             except ValidationError as exc:
                 logger.exception("FHIR contributor %r built an invalid resource", name)
                 raise FhirExportError(
                     f"contributor {name!r} built an invalid FHIR resource: {exc}"
                 ) from exc
+            for resource in made:
+                if not getattr(resource, "id", None):
+                    continue
+                key = f"{resource.get_resource_type()}/{resource.id}"
+                if key in made_by:  # two entries with one fullUrl: an invalid Bundle (bdl-7)
+                    raise FhirExportError(
+                        f"contributor {name!r} built {key}, which {made_by[key]} already built; "
+                        "ids must be unique within the bundle"
+                    )
+                made_by[key] = repr(name)
+            resources.extend(made)
     base = base_url.rstrip("/") + "/"
     entries = [
         {

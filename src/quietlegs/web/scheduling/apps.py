@@ -11,8 +11,12 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from quietlegs.web.clinics.models import Clinic
+        from quietlegs.web.interop.export import register_contributor
+        from quietlegs.web.scheduling.fhir import appointment_resources
 
         post_save.connect(_new_clinic, sender=Clinic, dispatch_uid="scheduling-new-clinic")
+        # the patient's appointments (with their clinicians and rooms) in the FHIR bundle
+        register_contributor("appointments", appointment_resources)
 
 
 def _new_clinic(

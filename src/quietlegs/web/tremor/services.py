@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs._errors import QuietlegsError
+from quietlegs.assessment.measurements import tremor_answers
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.tremor.models import TremorRecording
 
@@ -222,6 +225,130 @@ def patient_recordings(patient: User) -> list[TremorRecording]:
     return list(TremorRecording.objects.filter(patient=patient))
 
 
+# --- the measurement as answers of the assessment ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ReassessOffer:
+    """Whether a recording's report may offer to re-run the patient's latest assessment.
+
+    Attributes
+    ----------
+    answers : dict
+        The measured answers (:func:`quietlegs.assessment.measurements.tremor_answers`);
+        empty when no tremor was found (then nothing is offered).
+    latest : Assessment | None
+        The patient's latest assessment (any source), the one a re-run is based on.
+    included : bool
+        Whether ``latest`` already has exactly these answers (a re-run would change nothing).
+    """
+
+    answers: dict[str, Any]
+    latest: Assessment | None
+    included: bool
+
+    @property
+    def available(self) -> bool:
+        """A re-run can be offered: a tremor was found, there is an assessment to re-run,
+        and it does not already include this measurement."""
+        return bool(self.answers) and self.latest is not None and not self.included
+
+
+def measured_answers(item: TremorRecording) -> dict[str, Any]:
+    """The answers the recording gives the assessment (empty: no tremor found, or a stored
+    result the knowledge base cannot take, which is logged)."""
+    try:
+        return tremor_answers(item.result)
+    except ValueError as exc:
+        logger.warning("tremor recording %s gives no answers: %s", item.pk, exc)
+        return {}
+
+
+def reassess_offer(item: TremorRecording) -> ReassessOffer:
+    """What the report page may offer for ``item`` (see :class:`ReassessOffer`)."""
+    answers = measured_answers(item)
+    latest = Assessment.objects.filter(patient=item.patient).order_by("-created_at").first()
+    included = latest is not None and all(
+        latest.answers.get(question) == value for question, value in answers.items()
+    )
+    return ReassessOffer(answers=answers, latest=latest, included=bool(answers) and included)
+
+
+@dataclass(frozen=True)
+class ReassessOutcome:
+    """What a re-run did: the assessment the patient should see, and whether it is new."""
+
+    assessment: Assessment
+    created: bool
+
+
+def reassess_with_measurement(
+    request: HttpRequest | None, patient: User, actor: User, item: TremorRecording
+) -> ReassessOutcome:
+    """Re-run ``patient``'s latest assessment with the recording's measured answers added.
+
+    As a clinician's re-run with lab results (:func:`quietlegs.web.records.services.
+    rerun_assessment`): the answers of the latest assessment (any source), with
+    ``tremor_dominant_frequency_hz`` and ``tremor_task`` from the recording put over them,
+    are assessed again and stored as a new assessment (source ``measurement``, based on the
+    latest one, made by ``actor``), with its audit entry. If the latest assessment already
+    has these answers nothing is made and it is returned (a second click, a reload).
+
+    Parameters
+    ----------
+    request : HttpRequest | None
+        For the audit entry.
+    patient : User
+        Whose assessment; the recording must be theirs.
+    actor : User
+        Who asks: the patient themself.
+    item : TremorRecording
+        The recording.
+
+    Returns
+    -------
+    ReassessOutcome
+
+    Raises
+    ------
+    PermissionError
+        If ``actor`` is not ``patient`` or the recording is not ``patient``'s.
+    ValidationError
+        If the recording found no tremor (``code="no_tremor"``) or the patient has no
+        assessment yet (``code="no_assessment"``); nothing is stored.
+    AnswerError
+        If the core refuses the combined answers; nothing is stored.
+    """
+    if not patient.is_patient or actor.pk != patient.pk or item.patient_id != patient.pk:
+        raise PermissionError("only the patient may add their own measurement to their assessment")
+    offer = reassess_offer(item)
+    if not offer.answers:
+        raise ValidationError(
+            _("No tremor was found in this recording, so there is nothing to add."),
+            code="no_tremor",
+        )
+    if offer.latest is None:
+        raise ValidationError(
+            _("You have no assessment yet: take the assessment first."), code="no_assessment"
+        )
+    if offer.included:
+        return ReassessOutcome(assessment=offer.latest, created=False)
+    latest = offer.latest
+    answers = {**latest.answers, **offer.answers}
+    skipped = [q for q in latest.skipped if q not in answers]
+    with transaction.atomic():
+        assessment = Assessment.create_from_answers(
+            answers,
+            skipped=skipped,
+            patient=patient,
+            created_by=actor,
+            source=Assessment.Source.MEASUREMENT,
+            based_on=latest,
+        )
+        record(request, AuditEvent.Action.CREATE, patient=patient, obj=assessment, actor=actor)
+    return ReassessOutcome(assessment=assessment, created=True)
+
+
 # --- what the pages show ------------------------------------------------------------------
 
 #: The band of a result, as a short label (the statement says what it means).
@@ -245,7 +372,7 @@ BAND_POWER_LABELS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def _num(value: Any, decimals: int) -> str:
+def num(value: Any, decimals: int) -> str:
     """A number in the current language's format; a dash when missing."""
     if value is None:
         return "—"
@@ -259,7 +386,7 @@ def summary(item: TremorRecording) -> dict[str, Any]:
     return {
         "item": item,
         "task_label": item.get_task_display(),
-        "frequency": _num(result.get("dominant_frequency_hz"), 1),
+        "frequency": num(result.get("dominant_frequency_hz"), 1),
         "band": band,
         "band_label": str(BAND_LABELS.get(band, band)),
     }
@@ -274,10 +401,10 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
     counts = result.get("window_counts", {})
     unit = str(result.get("unit", ""))
     rows: list[tuple[str, str]] = [
-        (str(_("Dominant frequency")), f"{_num(result.get('dominant_frequency_hz'), 2)} Hz"),
-        (str(_("Amplitude (RMS)")), f"{_num(amplitude.get('rms'), 3)} {unit}"),
-        (str(_("Half-power bandwidth")), f"{_num(result.get('bandwidth_hz'), 2)} Hz"),
-        (str(_("Tremor stability index")), f"{_num(result.get('tsi'), 2)} Hz"),
+        (str(_("Dominant frequency")), f"{num(result.get('dominant_frequency_hz'), 2)} Hz"),
+        (str(_("Amplitude (RMS)")), f"{num(amplitude.get('rms'), 3)} {unit}"),
+        (str(_("Half-power bandwidth")), f"{num(result.get('bandwidth_hz'), 2)} Hz"),
+        (str(_("Tremor stability index")), f"{num(result.get('tsi'), 2)} Hz"),
         (
             str(_("Windows with tremor")),
             str(
@@ -285,7 +412,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
                 % {
                     "tremor": counts.get("tremor", 0),
                     "usable": counts.get("usable", 0),
-                    "share": _num(100 * float(result.get("tremor_fraction") or 0), 0),
+                    "share": num(100 * float(result.get("tremor_fraction") or 0), 0),
                 }
             ),
         ),
@@ -298,7 +425,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
         ),
         (
             str(_("Movement in the 3–20 Hz band (RMS)")),
-            f"{_num(amplitude.get('band_rms'), 3)} {unit}",
+            f"{num(amplitude.get('band_rms'), 3)} {unit}",
         ),
     ]
     if "displacement_rms_mm" in amplitude:
@@ -306,8 +433,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             2,
             (
                 str(_("Displacement (RMS / peak to peak)")),
-                f"{_num(amplitude['displacement_rms_mm'], 3)} / "
-                f"{_num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
+                f"{num(amplitude['displacement_rms_mm'], 3)} / "
+                f"{num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
             ),
         )
     if "angle_rms_deg" in amplitude:
@@ -315,8 +442,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             2,
             (
                 str(_("Angle (RMS / peak to peak)")),
-                f"{_num(amplitude['angle_rms_deg'], 2)} / "
-                f"{_num(amplitude['angle_peak_to_peak_deg'], 2)}°",
+                f"{num(amplitude['angle_rms_deg'], 2)} / "
+                f"{num(amplitude['angle_peak_to_peak_deg'], 2)}°",
             ),
         )
     powers = result.get("band_powers", {})
@@ -325,7 +452,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             str(label),
             "—"
             if powers.get(key, {}).get("relative") is None
-            else f"{_num(100 * float(powers[key]['relative']), 1)} %",
+            else f"{num(100 * float(powers[key]['relative']), 1)} %",
         )
         for key, label in BAND_POWER_LABELS
     ]
@@ -341,8 +468,8 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
         "band_rows": band_rows,
         "texts": screening_texts(result.get("screening", {}), lang),
         "sensor": str(recording.get("sensor", result.get("sensor", ""))),
-        "duration": _num(result.get("duration_s"), 1),
-        "sfreq": _num(result.get("sfreq_hz"), 0),
+        "duration": num(result.get("duration_s"), 1),
+        "sfreq": num(result.get("sfreq_hz"), 0),
         "notes": [str(n) for n in recording.get("notes", [])],
         "warnings": [str(w) for w in result.get("warnings", [])],
     }

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<int:recording_id>/", views.report, name="report"),
     path("<int:recording_id>/figure.png", views.figure, name="figure"),
+    path("<int:recording_id>/reassess/", views.reassess, name="reassess"),
 ]

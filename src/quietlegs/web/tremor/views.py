@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
@@ -76,15 +77,51 @@ def report(request: HttpRequest, recording_id: int) -> HttpResponse:
     """A recording's report: the measurement, the figure, what it means, when to get help."""
     user = _user(request)
     item = services.get_recording(request, user, recording_id)
+    own = user.pk == item.patient_id
     return render(
         request,
         "tremor/report.html",
         {
             "view": services.report_view(item, current_language()),
             "patient": item.patient,
-            "own": user.pk == item.patient_id,
+            "own": own,
+            "offer": services.reassess_offer(item) if own else None,
         },
     )
+
+
+@login_required
+@require_POST
+def reassess(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Re-run the patient's latest assessment with this recording's measured tremor, then
+    show the new report (the patient's own recordings only; anyone else gets a 404)."""
+    user = _user(request)
+    item = services.get_recording(request, user, recording_id)
+    if user.pk != item.patient_id:
+        raise Http404("No such recording.")
+    back = redirect("tremor:report", recording_id=item.pk)
+    try:
+        outcome = services.reassess_with_measurement(request, user, user, item)
+    except PermissionError as exc:  # an inactive account; never reveal more
+        raise Http404("No such recording.") from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    except AnswerError as exc:
+        messages.error(
+            request,
+            _("The assessment could not be re-run with this measurement: %(error)s")
+            % {"error": exc},
+        )
+        return back
+    if outcome.created:
+        messages.success(
+            request,
+            _("Your assessment was re-run with the measured tremor: this is the new report."),
+        )
+    else:
+        messages.info(request, _("Your latest assessment already includes this measurement."))
+    return redirect("assessments:report", pk=outcome.assessment.pk)
 
 
 @login_required

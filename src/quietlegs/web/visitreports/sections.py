@@ -12,12 +12,15 @@ report's content. Register one from your app's ``AppConfig.ready()``::
     register_section_provider("tremor", tremor_sections)
 
 Texts are frozen in every UI language (``{"en": ..., "ru": ...}``; :func:`both`
-renders a lazy translation in each), so the signed report reads the same in either.
+renders a lazy translation in each, :func:`each_language` anything worded in the active
+language, numbers and dates formatted for it), so the signed report reads the same in
+either. A *prominent* section (a warning, such as the diary's possible augmentation) is
+shown boxed like the report's warning signs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +48,16 @@ def same(text: str) -> LocalText:
     return dict.fromkeys(LANGUAGES, text)
 
 
+def each_language(make: Callable[[], object]) -> LocalText:
+    """``make()`` called with each UI language active, as text (for texts with numbers,
+    dates or several translated parts: ``each_language(lambda: _("%(n)s nights") % ...)``)."""
+    out: LocalText = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            out[lang] = str(make())
+    return out
+
+
 @dataclass(frozen=True)
 class Section:
     """A titled part of a visit report: label–value rows and paragraphs.
@@ -55,19 +68,23 @@ class Section:
         A stable id (``"psg"``, ``"tremor"``...).
     title : LocalText
         The heading, in every language.
-    rows : list of (LocalText, str)
-        Label and value pairs, shown as a table (values as given: numbers with units).
+    rows : list of (LocalText, str or LocalText)
+        Label and value pairs, shown as a table (values as given: numbers with units, or
+        words in every language).
     paragraphs : list of LocalText
         Free text, one paragraph each.
     subtitle : LocalText
         A line under the heading (e.g. the recording's name and date); may be empty.
+    prominent : bool
+        A warning the reader must not miss: shown boxed, like the warning signs.
     """
 
     id: str
     title: LocalText
-    rows: list[tuple[LocalText, str]] = field(default_factory=list)
+    rows: Sequence[tuple[LocalText, str | LocalText]] = field(default_factory=list)
     paragraphs: list[LocalText] = field(default_factory=list)
     subtitle: LocalText = field(default_factory=dict)
+    prominent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The section as JSON-ready data (what the signed content keeps)."""
@@ -77,6 +94,7 @@ class Section:
             "subtitle": self.subtitle,
             "rows": [{"label": label, "value": value} for label, value in self.rows],
             "paragraphs": self.paragraphs,
+            "prominent": self.prominent,
         }
 
 
