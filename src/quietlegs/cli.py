@@ -557,7 +557,7 @@ def tremor_command(
             result = tremor.analyze(recording, task)
             if plot is not None:
                 try:
-                    tremor.plot_png(result, plot)
+                    tremor.plot_png(result, plot, lang=lang)
                 except OSError as exc:
                     _fail(f"cannot write the figure {str(plot)!r}: {exc.strerror}")
     except QuietlegsError as exc:

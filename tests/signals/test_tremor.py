@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -332,6 +333,19 @@ def test_format_text_and_png() -> None:
     png = tremor.plot_png(result)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(png) > 10_000
+
+
+def test_the_figure_speaks_russian() -> None:
+    from quietlegs.signals._tremor_plot import LABELS
+
+    assert LABELS["ru"].keys() == LABELS["en"].keys()
+    assert all(re.search("[а-яё]", text, re.IGNORECASE) for text in LABELS["ru"].values())
+    result = analyze_signal(make_tremor(5.0, 0.4, seed=2).values, 100.0, task="rest")
+    english, russian = tremor.plot_png(result), tremor.plot_png(result, lang="ru")
+    assert russian.startswith(b"\x89PNG\r\n\x1a\n")
+    assert russian != english
+    with pytest.raises(ValueError, match="lang"):
+        tremor.plot_png(result, lang="de")
 
 
 def test_png_is_written_to_a_file(tmp_path: Path) -> None:

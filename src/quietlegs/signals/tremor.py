@@ -1080,7 +1080,9 @@ def format_text(result: TremorResult, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_png(result: TremorResult, path: str | os.PathLike[str] | None = None) -> bytes:
+def plot_png(
+    result: TremorResult, path: str | os.PathLike[str] | None = None, *, lang: str = "en"
+) -> bytes:
     """A PNG figure: the tremor time course (band-passed, principal axis) and the spectrum.
 
     Parameters
@@ -1089,6 +1091,8 @@ def plot_png(result: TremorResult, path: str | os.PathLike[str] | None = None) -
         From :func:`analyze` or :func:`analyze_signal` (needs its ``trace``).
     path : path, optional
         Also write the PNG there.
+    lang : str
+        Language of the figure's words: ``"en"`` or ``"ru"``.
 
     Returns
     -------
@@ -1097,7 +1101,8 @@ def plot_png(result: TremorResult, path: str | os.PathLike[str] | None = None) -
     """
     from quietlegs.signals._tremor_plot import render_png
 
-    png = render_png(result)
+    check_option("lang", lang, ("en", "ru"))
+    png = render_png(result, lang)
     if path is not None:
         Path(path).write_bytes(png)
     return png

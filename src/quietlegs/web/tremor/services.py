@@ -33,6 +33,7 @@ from quietlegs.assessment.measurements import tremor_answers
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.knowledge import current_language
 from quietlegs.web.tremor.models import TremorRecording
 
 logger = logging.getLogger("quietlegs.web.tremor")
@@ -113,7 +114,7 @@ def _analyse(data: bytes, name: str, task: str) -> tuple[dict[str, Any], bytes]:
             _("The recording could not be analysed: %(reason)s") % {"reason": exc},
             code="analysis",
         ) from exc
-    return result.to_dict(), tremor.plot_png(result)
+    return result.to_dict(), tremor.plot_png(result, lang=current_language())
 
 
 def _write(folder: Path, suffix: str, content: bytes) -> Path:
