@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
@@ -498,13 +499,9 @@ def check_attachment(uploaded_file: UploadedFile[bytes]) -> str:
             code="extension",
         )
     size = uploaded_file.size or 0
-    if size > MAX_ATTACHMENT_MB * 1024 * 1024:
+    if size > uploads.limit_bytes(MAX_ATTACHMENT_MB):
         raise ValidationError(
-            {
-                "attachment": _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
-                % {"size": -(-size // (1024 * 1024)), "limit": MAX_ATTACHMENT_MB}
-            },
-            code="size",
+            {"attachment": uploads.size_message(size, MAX_ATTACHMENT_MB)}, code="size"
         )
     magic, _content_type = ATTACHMENT_TYPES[extension]
     uploaded_file.seek(0)

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from quietlegs import AnswerError
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
@@ -36,8 +37,6 @@ from quietlegs.web.records.views import clinician_required
 
 #: Orders per page of the clinic's list.
 PAGE_SIZE = 50
-#: Room for the multipart envelope and the other fields above the attached file itself.
-REQUEST_OVERHEAD_BYTES = 64 * 1024
 
 
 def _user(request: HttpRequest) -> User:
@@ -240,17 +239,9 @@ def enter_result(request: HttpRequest, order_id: int) -> HttpResponse:
     """Record an order's result; lab values re-run the assessment."""
     clinician = _user(request)
     order = services.get_order(request, clinician, order_id)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > services.MAX_ATTACHMENT_MB * 1024 * 1024 + REQUEST_OVERHEAD_BYTES:
+    if uploads.request_too_large(request, services.MAX_ATTACHMENT_MB):
         # Refused before Django reads the body into a temporary file.
-        messages.error(
-            request,
-            _("The file is too large; the limit is %(limit)d MB.")
-            % {"limit": services.MAX_ATTACHMENT_MB},
-        )
+        messages.error(request, uploads.too_large_message(services.MAX_ATTACHMENT_MB))
         return redirect(_order_url(order))
     form = ResultForm(request.POST, request.FILES, order=order)
     if form.is_valid():
