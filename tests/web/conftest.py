@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
@@ -50,3 +53,12 @@ def clinic_admin(clinic: Clinic) -> User:
 def fast_password_hasher(settings: Any) -> None:
     """The production hasher costs a third of a second per test user; MD5 is fine in tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    """Requests with a Russian cookie activate Russian in this thread; start each test
+    in the default language and leave it so (as each request of a server does)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

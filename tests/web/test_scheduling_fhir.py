@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.utils import translation
 from fhir.resources.appointment import Appointment as FhirAppointment
 
 from quietlegs.web.accounts.models import User
@@ -38,7 +39,8 @@ def test_an_emg_study_round_trips_through_fhir_json(
         booked_by=clinician,
         reason="weak left foot",
     ).appointment
-    resource = appointment_to_fhir(visit)
+    with translation.override("ru"):  # a Russian-speaking user's request: texts stay English
+        resource = appointment_to_fhir(visit)
     assert resource.get_resource_type() == "Appointment"
     again = FhirAppointment.model_validate_json(resource.model_dump_json())
     assert again.status == "booked"

@@ -83,6 +83,51 @@ def _x_of_day(weeks: Sequence[WeekSummary], xs: Sequence[float], day: dt.date) -
     return xs[0] + offset_weeks * step
 
 
+def _y_tick(y: float, label: str) -> str:
+    """A horizontal grid line at ``y`` (px) with its tick label left of the plot.
+
+    Parameters
+    ----------
+    y : float
+        The line's height in the SVG (px from the top).
+    label : str
+        The tick's label (a number or a clock time; not escaped).
+
+    Returns
+    -------
+    svg : str
+        A ``<line>`` then a ``<text>`` element.
+    """
+    return (
+        f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
+        f'stroke="{_GRID}" stroke-width="0.5"/>'
+        f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
+        f'fill="{_INK}" {_FONT}>{label}</text>'
+    )
+
+
+def _y_axis_name(top: float, base: float, name: str) -> str:
+    """The vertical axis's name, turned a quarter left, centred between ``top`` and ``base``.
+
+    Parameters
+    ----------
+    top, base : float
+        The plot's top and bottom (px from the top of the SVG).
+    name : str
+        The axis's name (escaped here).
+
+    Returns
+    -------
+    svg : str
+        A ``<text>`` element.
+    """
+    return (
+        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="13" '
+        f'fill="{_INK}" transform="rotate(-90 14 {(top + base) / 2:.0f})" {_FONT}>'
+        f"{escape(name)}</text>"
+    )
+
+
 def _x_axis(weeks: Sequence[WeekSummary], xs: Sequence[float], axis_label: str) -> list[str]:
     base = HEIGHT - _BOTTOM
     out = [
@@ -198,18 +243,8 @@ def severity_chart(
             )
         lower = upper
     for tick in range(0, 11, 2):
-        y = y_of(tick)
-        out.append(
-            f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
-            f'stroke="{_GRID}" stroke-width="0.5"/>'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
-            f'fill="{_INK}" {_FONT}>{tick}</text>'
-        )
-    out.append(
-        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="13" '
-        f'fill="{_INK}" transform="rotate(-90 14 {(top + base) / 2:.0f})" {_FONT}>'
-        f"{escape(axis_severity)}</text>"
-    )
+        out.append(_y_tick(y_of(tick), str(tick)))
+    out.append(_y_axis_name(top, base, axis_severity))
     if weeks:
         xs = _x_positions(weeks)
         out += _x_axis(weeks, xs, axis_week)
@@ -283,19 +318,9 @@ def onset_chart(
 
     tick = lo
     while tick <= hi:
-        y = y_of(tick)
-        out.append(
-            f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
-            f'stroke="{_GRID}" stroke-width="0.5"/>'
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="13" '
-            f'fill="{_INK}" {_FONT}>{_clock(tick)}</text>'
-        )
+        out.append(_y_tick(y_of(tick), _clock(tick)))
         tick += 120
-    out.append(
-        f'<text x="14" y="{(top + base) / 2:.0f}" text-anchor="middle" font-size="13" '
-        f'fill="{_INK}" transform="rotate(-90 14 {(top + base) / 2:.0f})" {_FONT}>'
-        f"{escape(axis_onset)}</text>"
-    )
+    out.append(_y_axis_name(top, base, axis_onset))
     if baseline is not None:
         y = y_of(diary_minutes(baseline))
         out.append(

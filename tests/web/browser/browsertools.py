@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -15,6 +17,9 @@ from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.clinics.models import Clinic
+from tests.web.webtools import make_user
 
 REPO = Path(__file__).resolve().parents[3]
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -104,3 +109,29 @@ def log_in(page: Page, live_server: LiveServer, user: User) -> None:
             }
         ]
     )
+
+
+def clinic_patient_and_clinician(
+    patient_email: str, *, answers: Mapping[str, Any] | None = None
+) -> tuple[User, User]:
+    """A clinic ("Clinic One", slug ``one``) with one patient and one clinician.
+
+    Parameters
+    ----------
+    patient_email : str
+        The patient's e-mail (their first name is its part before the ``@``, title-cased).
+    answers : mapping or None
+        When given, the patient's questionnaire answers, saved as an assessment made by
+        the patient (e.g. ``RLS_ANSWERS``).
+
+    Returns
+    -------
+    patient, clinician : User
+        The patient, then the clinician ``doc@example.org`` (created in that order).
+    """
+    clinic = Clinic.objects.create(name="Clinic One", slug="one")
+    patient = make_user(patient_email, clinic=clinic)
+    if answers is not None:
+        Assessment.create_from_answers(answers, patient=patient, created_by=patient)
+    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    return patient, clinician

@@ -7,11 +7,11 @@ import pytest
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.clinics.models import Clinic
 from tests.web.browser.browsertools import (
     check_accessibility,
     check_fits_width,
+    clinic_patient_and_clinician,
     log_in,
     screenshot,
 )
@@ -23,10 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_clinician_enters_ferritin_and_sees_the_iron_recommendation(
     page: Page, live_server: LiveServer
 ) -> None:
-    clinic = Clinic.objects.create(name="Clinic One", slug="one")
-    patient = make_user("anna@example.org", clinic=clinic)
-    Assessment.create_from_answers(RLS_ANSWERS, patient=patient, created_by=patient)
-    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    _patient, clinician = clinic_patient_and_clinician("anna@example.org", answers=RLS_ANSWERS)
     log_in(page, live_server, clinician)
 
     page.goto(live_server.url + "/clinic/")

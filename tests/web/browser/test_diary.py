@@ -15,6 +15,7 @@ from quietlegs.web.diary.models import DiaryEntry
 from tests.web.browser.browsertools import (
     check_accessibility,
     check_fits_width,
+    clinic_patient_and_clinician,
     log_in,
     screenshot,
 )
@@ -113,9 +114,7 @@ def test_clinician_sees_the_augmentation_warning_and_its_evidence(
     desktop_page: Page, live_server: LiveServer
 ) -> None:
     page = desktop_page
-    clinic = Clinic.objects.create(name="Clinic One", slug="one")
-    patient = make_user("ivan@example.org", clinic=clinic)
-    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    patient, clinician = clinic_patient_and_clinician("ivan@example.org")
     augmented_patient(patient, clinician)
     log_in(page, live_server, clinician)
 
@@ -149,9 +148,7 @@ def test_clinician_sees_the_augmentation_warning_and_its_evidence(
 
 
 def test_the_russian_diary_fits_a_phone(page: Page, live_server: LiveServer) -> None:
-    clinic = Clinic.objects.create(name="Clinic One", slug="one")
-    patient = make_user("olga@example.org", clinic=clinic)
-    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    patient, clinician = clinic_patient_and_clinician("olga@example.org")
     augmented_patient(patient, clinician)
     log_in(page, live_server, patient)
     page.context.add_cookies([{"name": "django_language", "value": "ru", "url": live_server.url}])

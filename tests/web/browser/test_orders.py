@@ -11,17 +11,16 @@ import pytest
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from quietlegs.web.assessments.models import Assessment
-from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.orders.models import Order
 from quietlegs.web.visitreports.models import VisitReport
 from tests.web.browser.browsertools import (
     check_accessibility,
     check_fits_width,
+    clinic_patient_and_clinician,
     log_in,
     screenshot,
 )
-from tests.web.webtools import RLS_ANSWERS, make_user
+from tests.web.webtools import RLS_ANSWERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +33,7 @@ def data_dir(settings: Any, tmp_path: Path) -> None:
 def test_clinician_orders_enters_ferritin_and_signs_a_visit_report(
     page: Page, live_server: LiveServer
 ) -> None:
-    clinic = Clinic.objects.create(name="Clinic One", slug="one")
-    patient = make_user("anna@example.org", clinic=clinic)
-    Assessment.create_from_answers(RLS_ANSWERS, patient=patient, created_by=patient)
-    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    patient, clinician = clinic_patient_and_clinician("anna@example.org", answers=RLS_ANSWERS)
     log_in(page, live_server, clinician)
 
     # one click orders every recommended test

@@ -9,10 +9,13 @@ import pytest
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from quietlegs.web.clinics.models import Clinic
 from tests.signals.synth import make_night, write_edf
-from tests.web.browser.browsertools import check_accessibility, log_in, screenshot
-from tests.web.webtools import make_user
+from tests.web.browser.browsertools import (
+    check_accessibility,
+    clinic_patient_and_clinician,
+    log_in,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,9 +27,7 @@ def test_clinician_uploads_a_recording_and_reads_the_report(
     settings.DATA_DIR = tmp_path
     night = tmp_path / "Night of 3 May.edf"
     write_edf(night, make_night(900.0, 256.0, seed=5))
-    clinic = Clinic.objects.create(name="Clinic One", slug="one")
-    patient = make_user("anna@example.org", clinic=clinic)
-    clinician = make_user("doc@example.org", role="clinician", clinic=clinic)
+    patient, clinician = clinic_patient_and_clinician("anna@example.org")
     log_in(page, live_server, clinician)
 
     page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/#psg")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,9 @@ from quietlegs.diary.entry import (
 )
 from quietlegs.web.diary import services
 from quietlegs.web.knowledge import current_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 RATING_CHOICES = [(i, str(i)) for i in range(11)]
 BODY_PART_CHOICES = [("legs", _("Legs")), ("arms", _("Arms")), ("other", _("Elsewhere"))]
@@ -58,6 +61,58 @@ def _number(low: int, high: float, step: str = "1") -> forms.NumberInput:
     )
 
 
+def _rating_field(
+    label: StrOrPromise, help_text: StrOrPromise, *, required: bool
+) -> forms.TypedChoiceField:
+    """A 0-10 rating shown as radio buttons.
+
+    Parameters
+    ----------
+    label, help_text : str or lazy str
+        The field's (lazily translated) label and what 0 and 10 mean.
+    required : bool
+        Whether the rating must be given; an optional one is ``None`` when left out.
+
+    Returns
+    -------
+    forms.TypedChoiceField
+        The field, giving an ``int`` from 0 to 10.
+    """
+    optional: dict[str, Any] = {} if required else {"empty_value": None, "required": False}
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        **optional,
+    )
+
+
+def _count_field(label: StrOrPromise, max_value: int) -> forms.IntegerField:
+    """An optional whole number from 0 to ``max_value`` (minutes, times, cups).
+
+    Parameters
+    ----------
+    label : str or lazy str
+        The field's (lazily translated) label, naming the unit.
+    max_value : int
+        The largest value accepted (the core's limit).
+
+    Returns
+    -------
+    forms.IntegerField
+        The field, with a numeric keypad on phones.
+    """
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=max_value,
+        widget=_number(0, max_value),
+    )
+
+
 class DiaryEntryForm(forms.Form):
     """One night's entry; ``day`` only for a new entry (an entry's night never changes)."""
 
@@ -67,22 +122,16 @@ class DiaryEntryForm(forms.Form):
         help_text=_("The evening this night began (back-fill a missed night by changing it)."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    severity = forms.TypedChoiceField(
-        label=_("How bad were the restless legs?"),
-        help_text=_("0 = none, 10 = the worst you can imagine."),
-        choices=RATING_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
+    severity = _rating_field(
+        _("How bad were the restless legs?"),
+        _("0 = none, 10 = the worst you can imagine."),
+        required=True,
     )
     onset = forms.TimeField(
         label=_("When did the symptoms begin?"), required=False, widget=_time_input()
     )
-    rest_latency_min = forms.IntegerField(
-        label=_("Minutes sitting or lying still before they began"),
-        required=False,
-        min_value=0,
-        max_value=MAX_LATENCY_MIN,
-        widget=_number(0, MAX_LATENCY_MIN),
+    rest_latency_min = _count_field(
+        _("Minutes sitting or lying still before they began"), MAX_LATENCY_MIN
     )
     body_parts = forms.MultipleChoiceField(
         label=_("Where did you feel them?"),
@@ -91,44 +140,20 @@ class DiaryEntryForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     bedtime = forms.TimeField(label=_("Went to bed at"), required=False, widget=_time_input())
-    sleep_latency_min = forms.IntegerField(
-        label=_("Minutes to fall asleep"),
+    sleep_latency_min = _count_field(_("Minutes to fall asleep"), MAX_LATENCY_MIN)
+    awakenings = _count_field(_("Times you woke up"), MAX_AWAKENINGS)
+    sleep_quality = _rating_field(
+        _("How well did you sleep?"),
+        _("0 = very badly, 10 = very well."),
         required=False,
-        min_value=0,
-        max_value=MAX_LATENCY_MIN,
-        widget=_number(0, MAX_LATENCY_MIN),
     )
-    awakenings = forms.IntegerField(
-        label=_("Times you woke up"),
+    daytime_sleepiness = _rating_field(
+        _("How sleepy were you during the day?"),
+        _("0 = not at all, 10 = could not stay awake."),
         required=False,
-        min_value=0,
-        max_value=MAX_AWAKENINGS,
-        widget=_number(0, MAX_AWAKENINGS),
     )
-    sleep_quality = forms.TypedChoiceField(
-        label=_("How well did you sleep?"),
-        help_text=_("0 = very badly, 10 = very well."),
-        choices=RATING_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    daytime_sleepiness = forms.TypedChoiceField(
-        label=_("How sleepy were you during the day?"),
-        help_text=_("0 = not at all, 10 = could not stay awake."),
-        choices=RATING_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    caffeine_drinks = forms.IntegerField(
-        label=_("Coffee, tea, cola or energy drinks (cups)"),
-        required=False,
-        min_value=0,
-        max_value=MAX_CAFFEINE_DRINKS,
-        widget=_number(0, MAX_CAFFEINE_DRINKS),
+    caffeine_drinks = _count_field(
+        _("Coffee, tea, cola or energy drinks (cups)"), MAX_CAFFEINE_DRINKS
     )
     last_caffeine = forms.TimeField(
         label=_("Time of the last one"), required=False, widget=_time_input()
@@ -140,13 +165,7 @@ class DiaryEntryForm(forms.Form):
         max_value=MAX_ALCOHOL_UNITS,
         widget=_number(0, MAX_ALCOHOL_UNITS, "0.5"),
     )
-    exercise_min = forms.IntegerField(
-        label=_("Exercise (minutes)"),
-        required=False,
-        min_value=0,
-        max_value=MAX_EXERCISE_MIN,
-        widget=_number(0, MAX_EXERCISE_MIN),
-    )
+    exercise_min = _count_field(_("Exercise (minutes)"), MAX_EXERCISE_MIN)
     exercise_intensity = forms.ChoiceField(
         label=_("How hard was the exercise?"),
         choices=INTENSITY_CHOICES,

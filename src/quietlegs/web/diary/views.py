@@ -488,22 +488,42 @@ def clinic_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "diary/clinic.html", context, status=status)
 
 
+def _clinic_period_day(
+    request: HttpRequest, patient_id: int, period_id: int, *, stop: bool
+) -> HttpResponse:
+    """A clinician's change (``stop=False``) or stop of a patient's treatment period.
+
+    Parameters
+    ----------
+    request : HttpRequest
+        The POST, by a clinician of the patient's clinic (another clinic's patient: 404).
+    patient_id, period_id : int
+        The patient and their treatment period.
+    stop : bool
+        Whether the day posted ends the period (else the treatment changes from it).
+
+    Returns
+    -------
+    HttpResponse
+        As :func:`_period_day_post`, going back to the patient's diary timeline.
+    """
+    access = services.clinic_access(_clinician(request), patient_id)
+    back = _clinic_url(access.patient, anchor="timeline")
+    return _period_day_post(request, access.patient, access.actor, period_id, back, stop=stop)
+
+
 @clinician_required
 @require_POST
 def clinic_change_treatment(request: HttpRequest, patient_id: int, period_id: int) -> HttpResponse:
     """Record a change of a patient's treatment."""
-    access = services.clinic_access(_clinician(request), patient_id)
-    back = _clinic_url(access.patient, anchor="timeline")
-    return _period_day_post(request, access.patient, access.actor, period_id, back, stop=False)
+    return _clinic_period_day(request, patient_id, period_id, stop=False)
 
 
 @clinician_required
 @require_POST
 def clinic_stop_treatment(request: HttpRequest, patient_id: int, period_id: int) -> HttpResponse:
     """Record the last day of a patient's treatment."""
-    access = services.clinic_access(_clinician(request), patient_id)
-    back = _clinic_url(access.patient, anchor="timeline")
-    return _period_day_post(request, access.patient, access.actor, period_id, back, stop=True)
+    return _clinic_period_day(request, patient_id, period_id, stop=True)
 
 
 @clinician_required

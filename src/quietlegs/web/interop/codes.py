@@ -201,3 +201,21 @@ def fhir_id(*parts: object) -> str:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return f"{text[: MAX_ID_LENGTH - 17]}-{digest}"
+
+
+def observation_category(code: str, display: str) -> dict[str, list[dict[str, str]]]:
+    """One category of an Observation, from HL7's observation-category code system.
+
+    Parameters
+    ----------
+    code : str
+        The category's code (``"laboratory"``, ``"procedure"``, ...).
+    display : str
+        Its display text (``"Laboratory"``, ``"Procedure"``, ...).
+
+    Returns
+    -------
+    dict
+        The CodeableConcept, as it goes in an Observation's ``category`` list.
+    """
+    return {"coding": [{"system": OBSERVATION_CATEGORY, "code": code, "display": display}]}

@@ -241,17 +241,7 @@ def lab_observation(
     data: dict[str, Any] = {
         "id": codes.fhir_id("lab", result.pk),
         "status": "final",
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": codes.OBSERVATION_CATEGORY,
-                        "code": "laboratory",
-                        "display": "Laboratory",
-                    }
-                ]
-            }
-        ],
+        "category": [codes.observation_category("laboratory", "Laboratory")],
         "code": {"coding": coding, "text": records.lab_label(result.question_id, EXPORT_LANGUAGE)},
         "subject": patient_reference(patient),
         "effectiveDateTime": result.measured_on.isoformat(),
@@ -291,17 +281,7 @@ def psg_observations(patient: User, request_user: User | None) -> list[Resource]
             data: dict[str, Any] = {
                 "id": codes.fhir_id("psg", study.pk, key),
                 "status": "final",
-                "category": [
-                    {
-                        "coding": [
-                            {
-                                "system": codes.OBSERVATION_CATEGORY,
-                                "code": "procedure",
-                                "display": "Procedure",
-                            }
-                        ]
-                    }
-                ],
+                "category": [codes.observation_category("procedure", "Procedure")],
                 "code": {
                     "coding": [
                         {"system": codes.PSG_INDEX_SYSTEM, "code": key, "display": str(labels[key])}

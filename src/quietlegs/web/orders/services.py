@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
@@ -381,6 +382,56 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().select_related("patient").get(pk=order.pk)
 
 
+def _transition(
+    request: HttpRequest | None,
+    order: Order,
+    clinician: User,
+    status: Order.Status,
+    stamp: str,
+    **fields: Any,
+) -> Order:
+    """Move ``order`` to ``status`` under a row lock, stamped and audited.
+
+    Parameters
+    ----------
+    request : HttpRequest or None
+        The request, for the audit entry (``None`` outside a request).
+    order : Order
+        The order; it is locked and read again, then checked with :func:`check_transition`.
+    clinician : User
+        Who makes the change: stored in ``<stamp>_by`` and named in the audit entry.
+    status : Order.Status
+        The new status.
+    stamp : str
+        The prefix of the order's ``<stamp>_at`` (set to now) and ``<stamp>_by`` fields.
+    **fields : Any
+        Further fields of the order set with the change (e.g. ``cancel_reason``).
+
+    Returns
+    -------
+    Order
+        The order as saved.
+
+    Raises
+    ------
+    ValidationError
+        If the order cannot move to ``status`` any more (nothing is saved).
+    """
+    with transaction.atomic():
+        locked = _locked(order)
+        check_transition(locked, status)
+        locked.status = status
+        setattr(locked, f"{stamp}_at", timezone.now())
+        setattr(locked, f"{stamp}_by", clinician)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", f"{stamp}_at", f"{stamp}_by", *fields])
+        record(
+            request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked, actor=clinician
+        )
+    return locked
+
+
 def schedule_order(
     request: HttpRequest | None,
     order: Order,
@@ -403,18 +454,9 @@ def schedule_order(
             {"scheduled_for": _("The date of the examination cannot be in the past.")},
             code="past",
         )
-    with transaction.atomic():
-        locked = _locked(order)
-        check_transition(locked, Order.Status.SCHEDULED)
-        locked.status = Order.Status.SCHEDULED
-        locked.scheduled_at = timezone.now()
-        locked.scheduled_by = clinician
-        locked.scheduled_for = scheduled_for
-        locked.save(update_fields=["status", "scheduled_at", "scheduled_by", "scheduled_for"])
-        record(
-            request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked, actor=clinician
-        )
-    return locked
+    return _transition(
+        request, order, clinician, Order.Status.SCHEDULED, "scheduled", scheduled_for=scheduled_for
+    )
 
 
 def cancel_order(
@@ -442,18 +484,9 @@ def cancel_order(
             },
             code="max_length",
         )
-    with transaction.atomic():
-        locked = _locked(order)
-        check_transition(locked, Order.Status.CANCELLED)
-        locked.status = Order.Status.CANCELLED
-        locked.cancelled_at = timezone.now()
-        locked.cancelled_by = clinician
-        locked.cancel_reason = reason
-        locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-        record(
-            request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked, actor=clinician
-        )
-    return locked
+    return _transition(
+        request, order, clinician, Order.Status.CANCELLED, "cancelled", cancel_reason=reason
+    )
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -498,13 +531,9 @@ def check_attachment(uploaded_file: UploadedFile[bytes]) -> str:
             code="extension",
         )
     size = uploaded_file.size or 0
-    if size > MAX_ATTACHMENT_MB * 1024 * 1024:
+    if size > uploads.limit_bytes(MAX_ATTACHMENT_MB):
         raise ValidationError(
-            {
-                "attachment": _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
-                % {"size": -(-size // (1024 * 1024)), "limit": MAX_ATTACHMENT_MB}
-            },
-            code="size",
+            {"attachment": uploads.size_message(size, MAX_ATTACHMENT_MB)}, code="size"
         )
     magic, _content_type = ATTACHMENT_TYPES[extension]
     uploaded_file.seek(0)

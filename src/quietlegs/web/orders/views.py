@@ -8,6 +8,7 @@ other order is a 404. Every page showing an order and every change is audited (i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from quietlegs import AnswerError
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
@@ -36,8 +38,6 @@ from quietlegs.web.records.views import clinician_required
 
 #: Orders per page of the clinic's list.
 PAGE_SIZE = 50
-#: Room for the multipart envelope and the other fields above the attached file itself.
-REQUEST_OVERHEAD_BYTES = 64 * 1024
 
 
 def _user(request: HttpRequest) -> User:
@@ -192,6 +192,53 @@ def _order_url(order: Order) -> str:
     return reverse("orders:order", args=[order.pk])
 
 
+def _change_order(
+    request: HttpRequest,
+    order: Order,
+    form: Form,
+    change: Callable[[], object],
+    success_message: str,
+) -> HttpResponse | None:
+    """Make a status change of ``order`` from a valid ``form``.
+
+    Parameters
+    ----------
+    request : HttpRequest
+        The POST of the order's page.
+    order : Order
+        The order, already found for the clinician.
+    form : Form
+        The bound form of the change; ``change`` runs only when it is valid.
+    change : callable
+        Makes the change through the services (it reads ``form.cleaned_data``).
+    success_message : str
+        The translated message shown once the change is made.
+
+    Returns
+    -------
+    HttpResponse or None
+        A redirect to the order's page after the change, or ``None`` when the form (or
+        the service's errors, put on the form) refused it: the caller then shows the page
+        again with the form's errors.
+
+    Raises
+    ------
+    Http404
+        When the services say the clinician may not change the order.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        change()
+    except PermissionError as exc:
+        raise Http404("No such order.") from exc
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return None
+    messages.success(request, success_message)
+    return redirect(_order_url(order))
+
+
 @require_POST
 @clinician_required
 def schedule(request: HttpRequest, order_id: int) -> HttpResponse:
@@ -199,19 +246,16 @@ def schedule(request: HttpRequest, order_id: int) -> HttpResponse:
     clinician = _user(request)
     order = services.get_order(request, clinician, order_id)
     form = ScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.schedule_order(
-                request, order, clinician, scheduled_for=form.cleaned_data["scheduled_for"]
-            )
-        except PermissionError as exc:
-            raise Http404("No such order.") from exc
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The order is marked as scheduled."))
-            return redirect(_order_url(order))
-    return _render_order(request, order, schedule_form=form, status=400)
+    done = _change_order(
+        request,
+        order,
+        form,
+        lambda: services.schedule_order(
+            request, order, clinician, scheduled_for=form.cleaned_data["scheduled_for"]
+        ),
+        _("The order is marked as scheduled."),
+    )
+    return done or _render_order(request, order, schedule_form=form, status=400)
 
 
 @require_POST
@@ -221,17 +265,16 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     clinician = _user(request)
     order = services.get_order(request, clinician, order_id)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_order(request, order, clinician, reason=form.cleaned_data["reason"])
-        except PermissionError as exc:
-            raise Http404("No such order.") from exc
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The order is cancelled."))
-            return redirect(_order_url(order))
-    return _render_order(request, order, cancel_form=form, status=400)
+    done = _change_order(
+        request,
+        order,
+        form,
+        lambda: services.cancel_order(
+            request, order, clinician, reason=form.cleaned_data["reason"]
+        ),
+        _("The order is cancelled."),
+    )
+    return done or _render_order(request, order, cancel_form=form, status=400)
 
 
 @require_POST
@@ -240,17 +283,9 @@ def enter_result(request: HttpRequest, order_id: int) -> HttpResponse:
     """Record an order's result; lab values re-run the assessment."""
     clinician = _user(request)
     order = services.get_order(request, clinician, order_id)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > services.MAX_ATTACHMENT_MB * 1024 * 1024 + REQUEST_OVERHEAD_BYTES:
+    if uploads.request_too_large(request, services.MAX_ATTACHMENT_MB):
         # Refused before Django reads the body into a temporary file.
-        messages.error(
-            request,
-            _("The file is too large; the limit is %(limit)d MB.")
-            % {"limit": services.MAX_ATTACHMENT_MB},
-        )
+        messages.error(request, uploads.too_large_message(services.MAX_ATTACHMENT_MB))
         return redirect(_order_url(order))
     form = ResultForm(request.POST, request.FILES, order=order)
     if form.is_valid():

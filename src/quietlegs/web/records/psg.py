@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs._errors import QuietlegsError
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.records.models import PSGStudy
@@ -71,51 +72,34 @@ def psg_dir() -> Path:
 
 def max_bytes() -> int:
     """The upload size limit, from ``settings.QUIETLEGS_MAX_EDF_MB``."""
-    return int(settings.QUIETLEGS_MAX_EDF_MB) * 1024 * 1024
-
-
-#: Room for the multipart envelope and the other form fields above the file itself.
-REQUEST_OVERHEAD_BYTES = 64 * 1024
+    return uploads.limit_bytes(settings.QUIETLEGS_MAX_EDF_MB)
 
 
 def request_too_large(request: HttpRequest) -> bool:
     """Whether the request's declared body is larger than any acceptable upload.
 
     Checked before Django parses the body, so an oversized upload is refused
-    without being written to a temporary file.
+    without being written to a temporary file (see
+    :func:`quietlegs.web.uploads.request_too_large`).
     """
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False  # Django itself refuses a malformed length
-    return length > max_bytes() + REQUEST_OVERHEAD_BYTES
+    return uploads.request_too_large(request, settings.QUIETLEGS_MAX_EDF_MB)
 
 
 def too_large_message() -> str:
     """The message for an upload above ``settings.QUIETLEGS_MAX_EDF_MB``."""
-    return str(
-        _("The file is too large; the limit is %(limit)d MB.")
-        % {"limit": settings.QUIETLEGS_MAX_EDF_MB}
-    )
+    return uploads.too_large_message(settings.QUIETLEGS_MAX_EDF_MB)
 
 
 def _check_upload(uploaded_file: UploadedFile[bytes], rules: str) -> None:
     """Refuse a file that is not an EDF, is too large, or an unknown rule set."""
     if rules not in PSGStudy.Rules.values:
         raise ValidationError(_("Unknown scoring rules."), code="rules")
-    name = uploaded_file.name or ""
-    if not name.lower().endswith(EDF_EXTENSIONS):
-        raise ValidationError(
-            _("The file must be an EDF or EDF+ recording (a name ending in .edf or .rec)."),
-            code="extension",
-        )
-    size = uploaded_file.size or 0
-    if size > max_bytes():
-        raise ValidationError(
-            _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
-            % {"size": -(-size // (1024 * 1024)), "limit": settings.QUIETLEGS_MAX_EDF_MB},
-            code="size",
-        )
+    uploads.check_extension(
+        uploaded_file,
+        EDF_EXTENSIONS,
+        _("The file must be an EDF or EDF+ recording (a name ending in .edf or .rec)."),
+    )
+    uploads.check_size(uploaded_file, settings.QUIETLEGS_MAX_EDF_MB)
     uploaded_file.seek(0)
     head = uploaded_file.read(len(EDF_MAGIC))
     uploaded_file.seek(0)

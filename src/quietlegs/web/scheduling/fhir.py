@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from fhir.resources.appointment import Appointment as FhirAppointment
 from fhir.resources.device import Device
 from fhir.resources.location import Location
@@ -19,6 +20,7 @@ from fhir.resources.practitioner import Practitioner
 from fhir.resources.resource import Resource as FhirResource
 
 from quietlegs.web.accounts.models import User
+from quietlegs.web.interop.export import EXPORT_LANGUAGE
 from quietlegs.web.scheduling.models import Appointment, Resource
 
 #: Our statuses as FHIR R5 Appointment status codes
@@ -52,7 +54,10 @@ def resource_type(resource: Resource) -> str:
 
 
 def appointment_to_fhir(appointment: Appointment) -> FhirAppointment:
-    """Return ``appointment`` as a validated FHIR ``Appointment``.
+    """Return ``appointment`` as a validated FHIR ``Appointment``, its texts in English.
+
+    The texts (visit type, status) are in the export language whatever the language of
+    the request that asks, as everywhere in the FHIR export.
 
     Raises
     ------
@@ -60,6 +65,11 @@ def appointment_to_fhir(appointment: Appointment) -> FhirAppointment:
         If the appointment cannot be expressed (an unknown status); pydantic's
         ``ValidationError`` (a ``ValueError``) if the resource does not validate.
     """
+    with translation.override(EXPORT_LANGUAGE):
+        return _appointment_to_fhir(appointment)
+
+
+def _appointment_to_fhir(appointment: Appointment) -> FhirAppointment:
     if appointment.status not in FHIR_STATUS:
         raise ValueError(f"status must be one of {sorted(FHIR_STATUS)}; got {appointment.status!r}")
     participants: list[dict[str, Any]] = [

@@ -947,69 +947,148 @@ def setup_resource_toggle(request: HttpRequest, resource_id: int) -> HttpRespons
     return redirect(reverse("scheduling:setup") + "#resources")
 
 
-@require_POST
-@clinic_admin_required
-def setup_hours(request: HttpRequest) -> HttpResponse:
+def _add_schedule_window(
+    request: HttpRequest,
+    form_class: type[AvailabilityForm] | type[ExceptionForm],
+    form_key: str,
+    overlap_message: str,
+    success_message: str,
+    anchor: str,
+) -> HttpResponse:
+    """Add weekly hours or an exception of the admin's clinic from a set-up form.
+
+    Parameters
+    ----------
+    request : HttpRequest
+        The POST of the set-up page, by a clinic admin.
+    form_class : type
+        ``AvailabilityForm`` or ``ExceptionForm``.
+    form_key : str
+        The name of the form in the set-up page's context (``hours_form`` or
+        ``exception_form``), used when the page is shown again with errors.
+    overlap_message : str
+        The translated message, with a ``%(detail)s`` placeholder, shown when the new
+        window overlaps hours already set.
+    success_message : str
+        The translated message shown once the window is saved.
+    anchor : str
+        The section of the set-up page to go back to (without ``#``).
+
+    Returns
+    -------
+    HttpResponse
+        A redirect to the set-up page, or the page again (400) with the form's errors;
+        nothing is saved then.
+    """
     clinic = _clinic(_user(request))
-    form = AvailabilityForm(request.POST, clinic=clinic, clinicians=services.clinicians(clinic))
+    form = form_class(request.POST, clinic=clinic, clinicians=services.clinicians(clinic))
     if not form.is_valid():
-        return _setup_error(request, hours_form=form)
+        return _setup_error(request, **{form_key: form})
     window = form.save(commit=False)
     window.clinic = clinic
     try:
-        services.build_schedule(clinic, extra_window=window)
+        if isinstance(window, AvailabilityException):
+            services.build_schedule(clinic, extra_exception=window)
+        else:
+            services.build_schedule(clinic, extra_window=window)
     except SchedulingError as exc:
-        form.add_error(
-            None,
-            _("These hours overlap hours already set for this clinician: %(detail)s")
-            % {"detail": exc},
-        )
-        return _setup_error(request, hours_form=form)
+        form.add_error(None, overlap_message % {"detail": exc})
+        return _setup_error(request, **{form_key: form})
     window.save()
-    messages.success(request, _("The hours were added."))
-    return redirect(reverse("scheduling:setup") + "#hours")
+    messages.success(request, success_message)
+    return redirect(reverse("scheduling:setup") + "#" + anchor)
+
+
+def _delete_schedule_window(
+    request: HttpRequest,
+    model: type[Availability] | type[AvailabilityException],
+    pk: int,
+    not_found: str,
+    success_message: str,
+    anchor: str,
+) -> HttpResponse:
+    """Delete weekly hours or an exception of the admin's clinic.
+
+    Parameters
+    ----------
+    request : HttpRequest
+        The POST of the set-up page, by a clinic admin.
+    model : type
+        ``Availability`` or ``AvailabilityException``.
+    pk : int
+        The primary key of the row to delete; a row of another clinic is a 404.
+    not_found : str
+        The message of the 404 when there is no such row in the clinic.
+    success_message : str
+        The translated message shown once the row is deleted.
+    anchor : str
+        The section of the set-up page to go back to (without ``#``).
+
+    Returns
+    -------
+    HttpResponse
+        A redirect to the set-up page.
+
+    Raises
+    ------
+    Http404
+        When the clinic has no such row.
+    """
+    clinic = _clinic(_user(request))
+    deleted, _rows = model.objects.filter(clinic=clinic, pk=pk).delete()
+    if not deleted:
+        raise Http404(not_found)
+    messages.success(request, success_message)
+    return redirect(reverse("scheduling:setup") + "#" + anchor)
+
+
+@require_POST
+@clinic_admin_required
+def setup_hours(request: HttpRequest) -> HttpResponse:
+    return _add_schedule_window(
+        request,
+        AvailabilityForm,
+        "hours_form",
+        _("These hours overlap hours already set for this clinician: %(detail)s"),
+        _("The hours were added."),
+        "hours",
+    )
 
 
 @require_POST
 @clinic_admin_required
 def setup_hours_delete(request: HttpRequest, availability_id: int) -> HttpResponse:
-    clinic = _clinic(_user(request))
-    deleted, _rows = Availability.objects.filter(clinic=clinic, pk=availability_id).delete()
-    if not deleted:
-        raise Http404("No such hours.")
-    messages.success(request, _("The hours were removed. Appointments already booked stay booked."))
-    return redirect(reverse("scheduling:setup") + "#hours")
+    return _delete_schedule_window(
+        request,
+        Availability,
+        availability_id,
+        "No such hours.",
+        _("The hours were removed. Appointments already booked stay booked."),
+        "hours",
+    )
 
 
 @require_POST
 @clinic_admin_required
 def setup_exception(request: HttpRequest) -> HttpResponse:
-    clinic = _clinic(_user(request))
-    form = ExceptionForm(request.POST, clinic=clinic, clinicians=services.clinicians(clinic))
-    if not form.is_valid():
-        return _setup_error(request, exception_form=form)
-    exception = form.save(commit=False)
-    exception.clinic = clinic
-    try:
-        services.build_schedule(clinic, extra_exception=exception)
-    except SchedulingError as exc:
-        form.add_error(
-            None,
-            _("These extra hours overlap hours already set for this clinician: %(detail)s")
-            % {"detail": exc},
-        )
-        return _setup_error(request, exception_form=form)
-    exception.save()
-    messages.success(request, _("The exception was added."))
-    return redirect(reverse("scheduling:setup") + "#exceptions")
+    return _add_schedule_window(
+        request,
+        ExceptionForm,
+        "exception_form",
+        _("These extra hours overlap hours already set for this clinician: %(detail)s"),
+        _("The exception was added."),
+        "exceptions",
+    )
 
 
 @require_POST
 @clinic_admin_required
 def setup_exception_delete(request: HttpRequest, exception_id: int) -> HttpResponse:
-    clinic = _clinic(_user(request))
-    deleted, _rows = AvailabilityException.objects.filter(clinic=clinic, pk=exception_id).delete()
-    if not deleted:
-        raise Http404("No such exception.")
-    messages.success(request, _("The exception was removed."))
-    return redirect(reverse("scheduling:setup") + "#exceptions")
+    return _delete_schedule_window(
+        request,
+        AvailabilityException,
+        exception_id,
+        "No such exception.",
+        _("The exception was removed."),
+        "exceptions",
+    )

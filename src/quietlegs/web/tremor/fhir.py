@@ -147,17 +147,7 @@ def tremor_observation(item: TremorRecording, patient: User) -> Observation:
         {
             "id": observation_id(item),
             "status": "final",
-            "category": [
-                {
-                    "coding": [
-                        {
-                            "system": codes.OBSERVATION_CATEGORY,
-                            "code": "procedure",
-                            "display": "Procedure",
-                        }
-                    ]
-                }
-            ],
+            "category": [codes.observation_category("procedure", "Procedure")],
             "code": {
                 "coding": [
                     {

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quietlegs._errors import QuietlegsError
 from quietlegs.assessment.measurements import tremor_answers
+from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
@@ -41,9 +42,6 @@ logger = logging.getLogger("quietlegs.web.tremor")
 #: File name extensions accepted (compared case-insensitively).
 CSV_EXTENSIONS = (".csv", ".txt")
 
-#: Room for the multipart envelope and the other form fields above the file itself.
-REQUEST_OVERHEAD_BYTES = 64 * 1024
-
 
 def tremor_dir() -> Path:
     """Where recordings and figures are stored (created on first use)."""
@@ -54,47 +52,33 @@ def tremor_dir() -> Path:
 
 def max_bytes() -> int:
     """The upload size limit, from ``settings.QUIETLEGS_MAX_TREMOR_MB``."""
-    return int(settings.QUIETLEGS_MAX_TREMOR_MB) * 1024 * 1024
+    return uploads.limit_bytes(settings.QUIETLEGS_MAX_TREMOR_MB)
 
 
 def request_too_large(request: HttpRequest) -> bool:
     """Whether the request's declared body is larger than any acceptable upload.
 
     Checked before Django parses the body, so an oversized upload is refused without being
-    written to a temporary file.
+    written to a temporary file (see :func:`quietlegs.web.uploads.request_too_large`).
     """
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False  # Django itself refuses a malformed length
-    return length > max_bytes() + REQUEST_OVERHEAD_BYTES
+    return uploads.request_too_large(request, settings.QUIETLEGS_MAX_TREMOR_MB)
 
 
 def too_large_message() -> str:
     """The message for an upload above ``settings.QUIETLEGS_MAX_TREMOR_MB``."""
-    return str(
-        _("The file is too large; the limit is %(limit)d MB.")
-        % {"limit": settings.QUIETLEGS_MAX_TREMOR_MB}
-    )
+    return uploads.too_large_message(settings.QUIETLEGS_MAX_TREMOR_MB)
 
 
 def _check_upload(uploaded_file: UploadedFile[bytes], task: str) -> bytes:
     """Refuse an unknown task, a file that is not a CSV by name, or too large; return its bytes."""
     if task not in TremorRecording.Task.values:
         raise ValidationError(_("Unknown task."), code="task")
-    name = uploaded_file.name or ""
-    if not name.lower().endswith(CSV_EXTENSIONS):
-        raise ValidationError(
-            _("The file must be a CSV export (a name ending in .csv or .txt)."),
-            code="extension",
-        )
-    size = uploaded_file.size or 0
-    if size > max_bytes():
-        raise ValidationError(
-            _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
-            % {"size": -(-size // (1024 * 1024)), "limit": settings.QUIETLEGS_MAX_TREMOR_MB},
-            code="size",
-        )
+    uploads.check_extension(
+        uploaded_file,
+        CSV_EXTENSIONS,
+        _("The file must be a CSV export (a name ending in .csv or .txt)."),
+    )
+    uploads.check_size(uploaded_file, settings.QUIETLEGS_MAX_TREMOR_MB)
     uploaded_file.seek(0)
     data: bytes = bytes(uploaded_file.read(max_bytes() + 1))
     if len(data) > max_bytes():  # the declared size lied
