@@ -604,3 +604,23 @@ def test_english_dates_are_day_first_with_a_24_hour_clock() -> None:
         assert formats.date_format(moment, "SHORT_DATE_FORMAT") == "2026-11-25"
     with translation.override("ru"):
         assert formats.date_format(moment, "DATETIME_FORMAT").startswith("25 ноября 2026")
+
+
+def test_translation_functions_are_imported_under_names_makemessages_knows() -> None:
+    """xgettext extracts _(), gettext(), gettext_lazy(), ngettext()... by name: a string
+    passed to an alias such as ``_lazy`` never reaches the catalogue and stays English."""
+    import re
+    from pathlib import Path
+
+    import quietlegs.web
+
+    known = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext",
+             "pgettext_lazy", "npgettext", "npgettext_lazy", "gettext_noop"}  # fmt: skip
+    alias = re.compile(r"from django\.utils\.translation import .*\b(\w+) as (\w+)")
+    bad = []
+    for path in Path(quietlegs.web.__file__).parent.rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for found in alias.finditer(line):
+                if found.group(1) in known and found.group(2) not in known:
+                    bad.append(f"{path.name}:{number}: {found.group(1)} as {found.group(2)}")
+    assert not bad, bad

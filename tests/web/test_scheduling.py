@@ -364,6 +364,35 @@ def test_reception_books_for_a_patient_found_by_phone(
     assert (appointment.channel, appointment.booked_by) == ("reception", reception)
 
 
+def test_reception_is_warned_of_an_emergency_or_urgent_latest_check(
+    reception: User, patient: User, clinician: User, consult: VisitType, clinic: Clinic
+) -> None:
+    urgent = make_user("urgent@example.org", clinic=clinic)
+    routine = make_user("routine@example.org", clinic=clinic)
+    assess(patient, ROUTINE_ANSWERS)
+    assess(patient, EMERGENCY_ANSWERS)  # the latest one counts
+    assess(urgent, URGENT_ANSWERS)
+    assess(routine, EMERGENCY_ANSWERS)
+    assess(routine, ROUTINE_ANSWERS)
+    assert services.reception_flags([patient, urgent, routine]) == {
+        patient.pk: "emergency",
+        urgent.pk: "urgent",
+    }
+    client = login(reception)
+    key = slot_key(clinician, consult, MON_09 + timedelta(hours=1))
+    html = client.get("/appointments/reception/book/", {"slot": key, "q": "example.org"})
+    text = html.content.decode()
+    assert text.count('class="emergency urgency-flag"') == 2
+    assert "they need emergency services now (not an appointment)" in text
+    assert "offer the earliest time" in text
+    # the booking goes through (reception may book a follow-up), with the warning shown
+    data = {"slot": key, "patient": patient.pk, "request_key": str(uuid.uuid4())}
+    booked = client.post("/appointments/reception/book/", data, follow=True)
+    assert "they need emergency services now" in booked.content.decode()
+    # reception learns the urgency only, never the assessment
+    assert "Restless legs" not in text
+
+
 def test_reception_adds_a_walk_in_patient_only_if_the_booking_succeeds(
     reception: User, clinic: Clinic, clinician: User, consult: VisitType
 ) -> None:

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from quietlegs import AnswerError
@@ -46,11 +46,11 @@ class PSGUploadForm(forms.Form):
     """A PSG recording (EDF/EDF+) and the scoring rules to analyse it with."""
 
     file = forms.FileField(
-        label=_lazy("PSG recording (EDF or EDF+)"),
+        label=gettext_lazy("PSG recording (EDF or EDF+)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".edf,.rec,.EDF,.REC"}),
     )
     rules = forms.ChoiceField(
-        label=_lazy("Scoring rules"),
+        label=gettext_lazy("Scoring rules"),
         choices=PSGStudy.Rules.choices,
         initial=PSGStudy.Rules.WASM2016,
     )

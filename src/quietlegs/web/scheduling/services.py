@@ -213,6 +213,37 @@ def latest_assessment(patient: User) -> Assessment | None:
     return Assessment.objects.filter(patient=patient).order_by("-created_at").first()
 
 
+#: Urgencies reception is told about when booking (the triage a booking needs, not the
+#: assessment itself: reception never sees clinical records).
+RECEPTION_FLAGGED_URGENCIES = ("emergency", "urgent")
+
+
+def reception_flags(patients: list[User]) -> dict[int, str]:
+    """The latest assessment's urgency of each patient whose latest one is flagged.
+
+    Returns
+    -------
+    dict
+        Patient id -> ``"emergency"`` or ``"urgent"`` (see
+        :data:`RECEPTION_FLAGGED_URGENCIES`); patients whose latest assessment is routine
+        or self-care, or who have none, are not in it. One query.
+    """
+    flags: dict[int, str] = {}
+    rows = (
+        Assessment.objects.filter(patient__in=patients)
+        .order_by("patient_id", "-created_at")
+        .values_list("patient_id", "urgency")
+    )
+    seen: set[int] = set()
+    for patient_id, urgency in rows:
+        if patient_id in seen:
+            continue
+        seen.add(patient_id)
+        if urgency in RECEPTION_FLAGGED_URGENCIES:
+            flags[patient_id] = urgency
+    return flags
+
+
 def patient_offer(patient: User, visit_type: VisitType, at: datetime | None = None) -> BookingOffer:
     """The slots ``patient`` may book online for ``visit_type``, gated by their latest urgency."""
     clinic = _clinic_of(patient)

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -611,6 +612,19 @@ def _search_patients(clinic: Clinic, q: str) -> list[User]:
     return list(qs.order_by("last_name", "first_name", "pk")[:20])
 
 
+#: What reception is told about a patient whose latest assessment is flagged.
+RECEPTION_FLAG_TEXTS = {
+    "emergency": gettext_lazy(
+        "Their latest check found warning signs of an emergency: if the signs are new or "
+        "still there, they need emergency services now (not an appointment). Tell a clinician."
+    ),
+    "urgent": gettext_lazy(
+        "Their latest check asks for a doctor within 24-48 hours: offer the earliest time, "
+        "or urgent care if none is that soon."
+    ),
+}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required
@@ -660,6 +674,11 @@ def reception_book(request: HttpRequest) -> HttpResponse:
                     request,
                     _("Booked for %(name)s.") % {"name": booked.appointment.patient.display_name()},
                 )
+                flag = services.reception_flags([booked.appointment.patient]).get(
+                    booked.appointment.patient.pk
+                )
+                if flag is not None:
+                    messages.warning(request, str(RECEPTION_FLAG_TEXTS[flag]))
                 day = booked.appointment.start.astimezone(services.clinic_tz(clinic)).date()
                 return redirect(
                     reverse("scheduling:reception") + "?" + urlencode({"date": day.isoformat()})
@@ -681,6 +700,10 @@ def reception_book(request: HttpRequest) -> HttpResponse:
             "slot": slot_row,
             "search": search,
             "found": found,
+            "flags": {
+                pk: RECEPTION_FLAG_TEXTS[urgency]
+                for pk, urgency in services.reception_flags(found).items()
+            },
             "searched": search.is_bound,
             "new_form": new_form,
             "error": error,
