@@ -164,6 +164,25 @@ def test_without_an_assessment_the_page_says_to_take_it_first(patient: User) -> 
     assert not Assessment.objects.filter(patient=patient).exists()
 
 
+def test_an_emergency_assessment_is_not_re_run_with_a_new_date(patient: User) -> None:
+    emergency = Assessment.create_from_answers(
+        {"emergency_signs": ["chest_pain"], "age": 64, "sex": "male"},
+        patient=patient,
+        created_by=patient,
+    )
+    assert emergency.urgency == "emergency"
+    item = tremor_recording(patient, 5.0, 0.3, "rest")
+    client = login(patient)
+    page = report_page(client, item.pk)
+    assert BUTTON not in page
+    assert "Your latest assessment found warning signs of an emergency" in page
+    response = client.post(reassess_url(item.pk), follow=True)
+    assert "Take a new check instead" in response.content.decode()
+    assert list(Assessment.objects.filter(patient=patient)) == [emergency]
+    with pytest.raises(ValidationError, match="warning signs of an emergency"):
+        services.reassess_with_measurement(None, patient, patient, item)
+
+
 def test_another_patients_recording_is_a_404(
     patient: User, other_patient: User, clinician: User, other_clinician: User
 ) -> None:

@@ -61,6 +61,7 @@ def test_clinic_admin_page_is_accessible(page: Page, live_server: LiveServer) ->
     log_in(page, live_server, admin)
     page.goto(live_server.url + "/clinic/manage/")
     check_accessibility(page)
+    check_fits_width(page)  # the members table fits a phone
     page.get_by_label("E-mail address").fill("new@example.org")
     page.get_by_role("button", name="Send the invitation").click()
     link = page.locator(".link-once a").inner_text()

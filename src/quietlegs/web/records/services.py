@@ -260,16 +260,27 @@ def patient_record(patient: User, lang: str) -> PatientRecord:
 # --- changes -------------------------------------------------------------------------------
 
 
+#: No sample is dated before this: an older date is a typing error (a year of 1800), and
+#: a result that old would sort as the oldest and never be used by a re-run.
+EARLIEST_SAMPLE_DATE = datetime.date(1970, 1, 1)
+
+
 def check_sample_date(measured_on: datetime.date) -> None:
-    """Refuse a sample date in the future (the clinic's local date).
+    """Refuse a sample date in the future (the clinic's local date) or implausibly old.
 
     Raises
     ------
     ValidationError
-        If the date is after today.
+        If the date is after today or before :data:`EARLIEST_SAMPLE_DATE`.
     """
     if measured_on > timezone.localdate():
         raise ValidationError(_("The date of the sample cannot be in the future."), code="future")
+    if measured_on < EARLIEST_SAMPLE_DATE:
+        raise ValidationError(
+            _("The date of the sample cannot be before %(date)s.")
+            % {"date": EARLIEST_SAMPLE_DATE.isoformat()},
+            code="too_old",
+        )
 
 
 def _check_text(value: str, model: type[models.Model], field_name: str) -> str:

@@ -233,10 +233,21 @@ class ReassessOffer:
     included: bool
 
     @property
+    def emergency_base(self) -> bool:
+        """The latest assessment was an emergency: its warning-sign answers described that
+        moment, and re-running them with today's date would raise the alarm again."""
+        return self.latest is not None and self.latest.urgency == "emergency"
+
+    @property
     def available(self) -> bool:
         """A re-run can be offered: a tremor was found, there is an assessment to re-run,
-        and it does not already include this measurement."""
-        return bool(self.answers) and self.latest is not None and not self.included
+        it was not an emergency, and it does not already include this measurement."""
+        return (
+            bool(self.answers)
+            and self.latest is not None
+            and not self.emergency_base
+            and not self.included
+        )
 
 
 def measured_answers(item: TremorRecording) -> dict[str, Any]:
@@ -299,8 +310,10 @@ def reassess_with_measurement(
     PermissionError
         If ``actor`` is not ``patient`` or the recording is not ``patient``'s.
     ValidationError
-        If the recording found no tremor (``code="no_tremor"``) or the patient has no
-        assessment yet (``code="no_assessment"``); nothing is stored.
+        If the recording found no tremor (``code="no_tremor"``), the patient has no
+        assessment yet (``code="no_assessment"``) or the latest one was an emergency
+        (``code="emergency_base"``: its warning-sign answers are not carried to a new
+        date); nothing is stored.
     AnswerError
         If the core refuses the combined answers; nothing is stored.
     """
@@ -318,6 +331,14 @@ def reassess_with_measurement(
         )
     if offer.included:
         return ReassessOutcome(assessment=offer.latest, created=False)
+    if offer.emergency_base:
+        raise ValidationError(
+            _(
+                "Your latest assessment found warning signs of an emergency. Take a new check "
+                "instead: it asks about warning signs again, as they are now."
+            ),
+            code="emergency_base",
+        )
     latest = offer.latest
     answers = {**latest.answers, **offer.answers}
     skipped = [q for q in latest.skipped if q not in answers]
