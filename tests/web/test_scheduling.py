@@ -114,7 +114,7 @@ def test_a_routine_patient_books_the_calendar_way_and_it_is_audited(
     status, html, request_key = _confirm_page(client, key)
     assert status == 200
     assert "Book this time" in html
-    assert "Monday 3 June 2030, 10:00" in html  # Moscow time, not UTC
+    assert "Monday, 3 June 2030, 10:00" in html  # Moscow time, not UTC
     response = _book(client, key, request_key, reason="legs at night")
     appointment = Appointment.objects.get()
     assert response.status_code == 302

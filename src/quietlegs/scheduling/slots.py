@@ -150,7 +150,9 @@ def _check_times(name: str, start: time, end: time) -> None:
                 f"{name} {label} must be a wall-clock time without a time zone; got {value}"
             )
     if start == end:
-        raise SchedulingError(f"{name} must end at another time than it starts; got {start}–{end}")
+        raise SchedulingError(
+            f"{name} must end at another time than it starts; got {start:%H:%M}–{end:%H:%M}"
+        )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
+from quietlegs.web.scheduling import services
 from quietlegs.web.scheduling.models import (
     Availability,
     AvailabilityException,
@@ -132,6 +134,31 @@ class WaitlistForm(_WaitlistForm):
         _limit(self, "visit_type", VisitType.objects.filter(clinic=clinic, active=True))
         _limit(self, "clinician", clinicians)
         self.fields["clinician"].required = False
+        self.clinic = clinic
+
+    def _check_day(self, name: str) -> date | None:
+        day: date | None = self.cleaned_data.get(name)
+        if day is None:
+            return None
+        first = services.local_today(self.clinic)
+        horizon_days = services.rules(self.clinic).horizon_days
+        last = first + timedelta(days=horizon_days)
+        if not first <= day <= last:
+            raise forms.ValidationError(
+                _(
+                    "Enter a day from today (%(first)s) to %(last)s: appointments are "
+                    "booked up to %(days)s days ahead."
+                ),
+                code="range",
+                params={"first": first.isoformat(), "last": last.isoformat(), "days": horizon_days},
+            )
+        return day
+
+    def clean_earliest(self) -> date | None:
+        return self._check_day("earliest")
+
+    def clean_latest(self) -> date | None:
+        return self._check_day("latest")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -207,6 +234,28 @@ class AvailabilityForm(_AvailabilityForm):
         _limit(self, "clinician", clinicians)
         _limit(self, "visit_type", VisitType.objects.filter(clinic=clinic, active=True))
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_start_end(self, cleaned)
+        return cleaned
+
+
+def _check_start_end(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:
+    """A window that ends when it starts is refused (an earlier end runs overnight)."""
+    start, end = cleaned.get("start_time"), cleaned.get("end_time")
+    if start is not None and start == end:
+        form.add_error(
+            "end_time",
+            forms.ValidationError(
+                _(
+                    "The hours must end after they start (%(start)s–%(end)s); an end before "
+                    "the start runs overnight."
+                ),
+                code="empty",
+                params={"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"},
+            ),
+        )
+
 
 class ExceptionForm(_ExceptionForm):
     class Meta:
@@ -235,3 +284,8 @@ class ExceptionForm(_ExceptionForm):
         _limit(self, "clinician", clinicians)
         _limit(self, "resource", Resource.objects.filter(clinic=clinic, active=True))
         _limit(self, "visit_type", VisitType.objects.filter(clinic=clinic, active=True))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_start_end(self, cleaned)
+        return cleaned

@@ -313,8 +313,9 @@ def resolve_slot(clinic: Clinic, slot_key: str, *, not_before: datetime | None) 
     ------
     ValidationError
         ``unknown_slot`` if the id is malformed or names no slot of this clinic's
-        rules; ``past`` if the slot starts before ``not_before``; ``taken`` if it is
-        booked.
+        rules; ``past`` if the slot starts before ``not_before``; ``horizon`` if it is
+        beyond the clinic's booking horizon (:attr:`ClinicRules.horizon_days` after
+        today); ``taken`` if it is booked.
     """
     try:
         clinician_id, visit_type_id, start = parse_slot_key(slot_key)
@@ -329,6 +330,16 @@ def resolve_slot(clinic: Clinic, slot_key: str, *, not_before: datetime | None) 
             _("This time is in the past or too soon to book. Choose a later one."), "past"
         )
     day = start.astimezone(clinic_tz(clinic)).date()
+    horizon_days = rules(clinic).horizon_days
+    if day > local_today(clinic) + timedelta(days=horizon_days):
+        raise _refuse(
+            _(
+                "This time is too far ahead: appointments can be booked up to %(days)s days "
+                "ahead. Choose an earlier one."
+            )
+            % {"days": horizon_days},
+            "horizon",
+        )
     schedule = build_schedule(clinic)
     every = schedule.slots(day, day, clinician=clinician_id, visit_type=visit_type_id)
     if not any(s.key == slot_key for s in every):
@@ -377,7 +388,8 @@ def book(
     Raises
     ------
     ValidationError
-        With code ``unknown_slot``, ``past``, ``taken``, ``duplicate`` or ``no_clinic``.
+        With code ``unknown_slot``, ``past``, ``horizon``, ``taken``, ``duplicate`` or
+        ``no_clinic``.
     """
     clinic = _clinic_of(patient)
     if not patient.is_patient or not patient.is_active:

@@ -367,8 +367,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
     try:
         services.resolve_slot(clinic, slot_key, not_before=not_before)
     except ValidationError as exc:
-        form.add_error(None, _errors(exc))
-        return _render_confirm(request, clinic, form, replaces, status=400)
+        # the form is unbound (nothing was posted): the refusal goes to the page, not the form
+        return _render_confirm(request, clinic, form, replaces, error=_errors(exc), status=400)
     return _render_confirm(request, clinic, form, replaces)
 
 
@@ -386,6 +386,7 @@ def _render_confirm(
     form: BookForm,
     replaces: Appointment | None,
     *,
+    error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     slot_key = str(form["slot"].value() or "")
@@ -407,7 +408,7 @@ def _render_confirm(
     return _render(
         request,
         "scheduling/confirm.html",
-        {"form": form, "slot": slot_row, "replaces": replaces, "clinic": clinic},
+        {"form": form, "slot": slot_row, "replaces": replaces, "clinic": clinic, "error": error},
         status=status,
     )
 
@@ -568,7 +569,14 @@ def reception(request: HttpRequest) -> HttpResponse:
     )
     if only is not None:
         appointments = appointments.filter(clinician=only)
-    free = services.free_slots(clinic, day, last, clinician=only, not_before=services.now())
+    horizon = today + timedelta(days=services.rules(clinic).horizon_days)
+    free = (
+        services.free_slots(
+            clinic, day, min(last, horizon), clinician=only, not_before=services.now()
+        )
+        if day <= horizon
+        else []
+    )
     free_rows = _slot_rows(clinic, free)
     columns = []
     for person in people if only is None else [only]:

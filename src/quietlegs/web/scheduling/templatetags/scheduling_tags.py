@@ -1,8 +1,13 @@
-"""``{% patient_appointments_section patient %}``: the patient's upcoming visits on the
-clinician's patient page.
+"""Template helpers of the appointment book.
 
-The record page's view has already checked that the clinician may see the patient and
-audited the page (one entry per page view); this tag only lists the visits.
+``{% patient_appointments_section patient %}``: the patient's upcoming visits on the
+clinician's patient page. The record page's view has already checked that the clinician may
+see the patient and audited the page (one entry per page view); this tag only lists the
+visits.
+
+``{{ when|long_date }}`` and ``{{ when|long_day }}``: a day with its weekday, the month in
+the form a date needs (``E``: the genitive in Russian, "26 ноября"), e.g. "Thursday,
+26 November 2026" / "четверг, 26 ноября 2026".
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.translation import get_language
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.scheduling import services
@@ -19,6 +26,29 @@ register = template.Library()
 
 #: The most upcoming visits listed (the appointment book has the rest).
 MAX_UPCOMING = 10
+
+#: Languages whose weekday names are written in lower case inside a date.
+LOWER_CASE_WEEKDAY_LANGUAGES = ("ru",)
+
+
+def _with_weekday(value: Any, fmt: str) -> str:
+    text = str(date_filter(value, fmt))
+    language = (get_language() or "").split("-")[0]
+    if language in LOWER_CASE_WEEKDAY_LANGUAGES:
+        text = text[:1].lower() + text[1:]
+    return text
+
+
+@register.filter(expects_localtime=True)
+def long_date(value: Any) -> str:
+    """Weekday, day, month and year: "Thursday, 26 November 2026" / "четверг, 26 ноября 2026"."""
+    return _with_weekday(value, "l, j E Y")
+
+
+@register.filter(expects_localtime=True)
+def long_day(value: Any) -> str:
+    """Weekday, day and month: "Thursday, 26 November" / "четверг, 26 ноября"."""
+    return _with_weekday(value, "l, j E")
 
 
 @register.inclusion_tag("scheduling/_patient_section.html")
