@@ -231,9 +231,21 @@ def test_a_night_in_the_future_is_refused(patient: User) -> None:
     assert not DiaryEntry.objects.exists()
 
 
-def test_opening_a_future_night_offers_today(patient: User) -> None:
-    page = login(patient).get(f"/diary/entry/?day={night(-5)}").content.decode()
-    assert f'value="{today().isoformat()}"' in page
+def test_a_link_to_a_future_or_invalid_night_never_opens_another_night(patient: User) -> None:
+    client = login(patient)
+    client.post("/diary/entry/", form_data(day=today()))  # tonight has an entry
+    assert DiaryEntry.objects.count() == 1
+    for value, message in (
+        (night(-5).isoformat(), "has not begun yet"),
+        ("2026-02-30", "is not a date"),
+        ("garbage", "is not a date"),
+    ):
+        response = client.get(f"/diary/entry/?day={value}")
+        assert response.status_code == 302
+        assert response["Location"] == "/diary/"
+        assert message in client.get("/diary/").content.decode()
+    assert DiaryEntry.objects.count() == 1
+    assert not DiaryEntryVersion.objects.exists()  # tonight's entry was not touched
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_module
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,10 @@ def test_the_report_in_russian(patient: User, rest_csv: bytes) -> None:
     assert "В покое измерен тремор с частотой 5,0 Гц." in html
     assert "Это измерение, а не диагноз." in html
     assert "Немедленно вызовите скорую помощь (112 или 103)" in html
+    # units in Russian too (the table, not only the statement)
+    assert re.search(r"5,00 Гц", html)
+    assert " Hz<" not in html
+    assert "м/с²" in html
 
 
 def test_clinicians_of_the_clinic_see_the_recordings_on_the_patient_page(

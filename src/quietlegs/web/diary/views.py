@@ -87,12 +87,22 @@ def home(request: HttpRequest) -> HttpResponseBase:
     return render(request, "diary/home.html", context)
 
 
-def _requested_day(request: HttpRequest, patient: User) -> dt.date:
+def _requested_day(request: HttpRequest, patient: User) -> dt.date | str:
+    """The night asked for by ``?day=``, the suggested one without it, or the message
+    saying why the date cannot be used (not a date; a night that has not begun)."""
     value = request.GET.get("day", "")
-    try:
-        return dt.date.fromisoformat(value) if value else services.suggested_day(patient)
-    except ValueError:
+    if not value:
         return services.suggested_day(patient)
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        message = _("%(value)s is not a date: choose a night in the calendar.")
+        return message % {"value": value[:20]}
+    if day > services.local_today():
+        return _(
+            "The night of %(day)s has not begun yet: it can be recorded from that evening."
+        ) % {"day": presentation.short_date(day)}
+    return day
 
 
 @login_required
@@ -123,9 +133,11 @@ def new_entry(request: HttpRequest) -> HttpResponseBase:
                 return redirect("diary:home")
         day = form.cleaned_data.get("day") if form.is_bound else None
         return _entry_page(request, patient, form, day, None, status=400)
-    day = _requested_day(request, patient)
-    if day > services.local_today():
-        day = services.local_today()
+    requested = _requested_day(request, patient)
+    if isinstance(requested, str):  # never switch silently to another night
+        messages.error(request, requested)
+        return redirect("diary:home")
+    day = requested
     existing = services.entry_for(patient, day)
     if existing is not None:
         return redirect("diary:edit", day=day)

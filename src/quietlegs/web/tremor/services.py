@@ -398,6 +398,15 @@ def summary(item: TremorRecording) -> dict[str, Any]:
     }
 
 
+#: The result's units as the page writes them (SI symbols are translated in Russian).
+UNIT_LABELS: dict[str, Any] = {
+    "m/s²": _("m/s²"),
+    "m/s2": _("m/s²"),
+    "rad/s": _("rad/s"),
+    "deg/s": _("°/s"),
+}
+
+
 def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
     """Everything the report page shows, in ``lang`` where it is words."""
     from quietlegs.signals.tremor import screening_texts
@@ -405,12 +414,13 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
     result = item.result
     amplitude = result.get("amplitude", {})
     counts = result.get("window_counts", {})
-    unit = str(result.get("unit", ""))
+    unit = str(UNIT_LABELS.get(str(result.get("unit", "")), result.get("unit", "")))
+    hz = str(_("Hz"))
     rows: list[tuple[str, str]] = [
-        (str(_("Dominant frequency")), f"{num(result.get('dominant_frequency_hz'), 2)} Hz"),
+        (str(_("Dominant frequency")), f"{num(result.get('dominant_frequency_hz'), 2)} {hz}"),
         (str(_("Amplitude (RMS)")), f"{num(amplitude.get('rms'), 3)} {unit}"),
-        (str(_("Half-power bandwidth")), f"{num(result.get('bandwidth_hz'), 2)} Hz"),
-        (str(_("Tremor stability index")), f"{num(result.get('tsi'), 2)} Hz"),
+        (str(_("Half-power bandwidth")), f"{num(result.get('bandwidth_hz'), 2)} {hz}"),
+        (str(_("Tremor stability index")), f"{num(result.get('tsi'), 2)} {hz}"),
         (
             str(_("Windows with tremor")),
             str(
@@ -440,7 +450,7 @@ def report_view(item: TremorRecording, lang: str) -> dict[str, Any]:
             (
                 str(_("Displacement (RMS / peak to peak)")),
                 f"{num(amplitude['displacement_rms_mm'], 3)} / "
-                f"{num(amplitude['displacement_peak_to_peak_mm'], 3)} mm",
+                f"{num(amplitude['displacement_peak_to_peak_mm'], 3)} {_('mm')}",
             ),
         )
     if "angle_rms_deg" in amplitude:
