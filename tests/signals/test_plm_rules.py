@@ -465,3 +465,15 @@ def test_scoring_invariants(
         runs = [len(r) for r in "".join("1" if f else "0" for f in flags).split("0") if r]
         assert all(r >= _rules.PLM_MIN_SERIES_LENGTH for r in runs)
     json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("hours", "warned"), [(0.5, True), (3.9, True), (4.0, False), (8.0, False)]
+)
+def test_indices_from_a_short_recording_are_flagged(hours: float, warned: bool) -> None:
+    onsets = series(60.0, [20.0] * 5)
+    result = score_plm(lms(*onsets, sfreq_hz=FS), None, FS, hours * HOUR)
+    notes = [w for w in result.warnings if "may not represent a whole night" in w]
+    assert bool(notes) == warned
+    if warned:
+        assert notes[0].startswith(f"only {hours:.1f} h of recording (less than 4 h)")

@@ -365,3 +365,22 @@ def test_the_report_figure_and_events_are_served_to_the_clinic_only(
     assert client.get(bogus).status_code == 404
     assert login(other_clinician).get(figure_url).status_code == 404
     assert login(patient).get(figure_url).status_code == 404
+
+
+def test_the_finding_uses_the_patients_age(
+    clinician: User, patient: User, edf_bytes: bytes
+) -> None:
+    from quietlegs.web.assessments.models import Assessment
+    from tests.web.webtools import RLS_ANSWERS
+
+    assert psg.patient_age(patient) is None
+    Assessment.create_from_answers({**RLS_ANSWERS, "age": 52}, patient=patient, created_by=patient)
+    assert psg.patient_age(patient) == 52.0
+    upload(login(clinician), patient, edf_bytes)
+    finding = PSGStudy.objects.get().result["finding"]  # type: ignore[index]
+    assert "for adults" in finding
+    assert "for children" not in finding
+    assert any(
+        "may not represent a whole night" in w
+        for w in PSGStudy.objects.get().result["warnings"]  # type: ignore[index]
+    )

@@ -110,6 +110,12 @@ ICSD3_PLMS_ADULT_PER_H = 15.0
 ICSD3_PLMS_CHILD_PER_H = 5.0
 #: Age below which the child threshold applies (ICSD-3 pediatric criteria).
 ICSD3_ADULT_AGE_YEARS = 18.0
+#: Indices from less sleep (or recording, without a hypnogram) than this are flagged as
+#: unreliable: a PLMS index is a rate over a night, and night-to-night variability is
+#: large even over whole nights (Sforza & Haba-Rubio, Sleep Med 2005;6:259-267); the
+#: AASM scoring of a diagnostic PSG assumes a full night. 4 h is a quietlegs convention
+#: (about half a night), not a published cut-off.
+MIN_HOURS_FOR_INDEX = 4.0
 
 #: Sleep stages (AASM) counted as sleep for PLMS; "W" is wake, "?" unknown.
 SLEEP_STAGES = ("N1", "N2", "N3", "R")

@@ -636,6 +636,13 @@ def score_plm(
     plm_count = int(periodic.sum())
     plms_count = int(plms_mask.sum())
     plmw_count = int(plmw_mask.sum())
+    basis_h = sleep_h if basis == "sleep" else rec_h
+    if basis_h is not None and 0 < basis_h < _rules.MIN_HOURS_FOR_INDEX:
+        what = "sleep" if basis == "sleep" else "recording"
+        notes.append(
+            f"only {basis_h:.1f} h of {what} (less than {_rules.MIN_HOURS_FOR_INDEX:g} h): "
+            "the indices are rates over a short time and may not represent a whole night"
+        )
     if basis == "sleep":
         plms_index = _per_hour(plms_count, sleep_h)
         plmw_index = _per_hour(plmw_count, wake_h)

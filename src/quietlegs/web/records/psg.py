@@ -210,7 +210,7 @@ def process_study(study_id: int) -> None:
         from quietlegs.signals.plm import analyze
 
         recording = read_leg_recording(study.stored_path)
-        scored = analyze(recording, rules=study.rules)
+        scored = analyze(recording, rules=study.rules, age_years=patient_age(study.patient))
         result = scored.to_dict()
         _write_report_files(study, recording, scored)
     except QuietlegsError as exc:
@@ -248,6 +248,22 @@ def _write_report_files(study: PSGStudy, recording: Any, scored: Any) -> None:
         outputs.write_report_png(recording, scored, report_file_path(study, "figure.png"))
     except (OSError, ValueError, RuntimeError):
         logger.exception("PSG study %s: the report figure could not be drawn", study.pk)
+
+
+def patient_age(patient: User) -> float | None:
+    """The patient's age in years for the ICSD-3 threshold (adult or child), or None.
+
+    From the profile, else from the latest assessment's answers; None when neither has
+    it (the finding then states both thresholds).
+    """
+    profile = getattr(patient, "profile", None)
+    age = profile.answers.get("age") if profile is not None else None
+    if age is None:
+        from quietlegs.web.assessments.models import Assessment
+
+        latest = Assessment.objects.filter(patient=patient).order_by("-created_at").first()
+        age = latest.answers.get("age") if latest is not None else None
+    return float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
 
 
 def requeue_interrupted(*, now: datetime.datetime | None = None) -> list[int]:
