@@ -224,6 +224,14 @@ def test_a_second_entry_for_the_same_night_is_refused_and_nothing_is_overwritten
     assert DiaryEntry.objects.count() == 1
 
 
+def test_with_too_few_nights_the_triggers_say_only_that(patient: User) -> None:
+    client = login(patient)
+    client.post("/diary/entry/", form_data(day=night(1)))
+    html = client.get("/diary/").content.decode()
+    assert "nothing can be said about triggers" in html
+    assert "triggers are compared at once" not in html
+
+
 def test_a_night_in_the_future_is_refused(patient: User) -> None:
     response = login(patient).post("/diary/entry/", form_data(day=night(-1)))
     assert response.status_code == 400
