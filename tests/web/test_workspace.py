@@ -312,20 +312,24 @@ def test_result_without_an_assessment_is_stored_and_said_so(patient: User, clini
     )
 
 
+#: How the lab form names the ferritin test in an error (its label, not its id).
+FERRITIN = "Serum ferritin (morning, fasting from iron)"
+
+
 @pytest.mark.parametrize(
     ("data", "errors"),
     [
         (
             lab_post(value=6000),
-            {"value": ["ferritin_ng_ml: must be between 0 and 5000 ng/mL; got 6000"]},
+            {"value": [f"{FERRITIN}: must be between 0 and 5000 ng/mL; got 6000"]},
         ),
         (
             lab_post(value=-1),
-            {"value": ["ferritin_ng_ml: must be between 0 and 5000 ng/mL; got -1"]},
+            {"value": [f"{FERRITIN}: must be between 0 and 5000 ng/mL; got -1"]},
         ),
         (
             lab_post("tsat_percent", 101),
-            {"value": ["tsat_percent: must be between 0 and 100 %; got 101"]},
+            {"value": ["Transferrin saturation (TSAT): must be between 0 and 100 %; got 101"]},
         ),
         (
             lab_post(measured_on=(TODAY + datetime.timedelta(days=1)).isoformat()),

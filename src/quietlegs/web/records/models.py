@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs.assessment.answers import normalize_answer
-from quietlegs.web.knowledge import kb
+from quietlegs.web.knowledge import current_language, kb
 
 
 def lab_question_ids() -> list[str]:
@@ -46,7 +46,11 @@ class LabResult(models.Model):
         try:
             normalize_answer(question, self.value)
         except ValueError as exc:
-            raise ValidationError({"value": str(exc)}) from exc
+            # The core names the question by its id ("haemoglobin_g_l: must be ..."); the
+            # page names it as the form does.
+            message = str(exc).removeprefix(f"{question.id}: ")
+            label = question.text.get(current_language())
+            raise ValidationError({"value": f"{label}: {message}"}) from exc
 
     @classmethod
     def latest_answers(cls, patient: Any) -> dict[str, float]:
