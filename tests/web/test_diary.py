@@ -799,3 +799,23 @@ def test_download_all_my_data_includes_the_diary_and_its_history(
     assert (entry["day"], entry["severity"], entry["version"]) == (night(2).isoformat(), 3, 2)
     assert entry["earlier_versions"][0]["values"]["note"] == "first"
     assert data["treatments"][0]["treatment"] == "levodopa"
+
+
+def test_minutes_at_rest_agree_with_their_number() -> None:
+    from django.utils import translation
+
+    from quietlegs.web.diary.presentation import latency_phrase
+
+    with translation.override("ru"):
+        assert [latency_phrase(n) for n in (31, 3, 5, 11)] == [
+            "через 31 минуту покоя",
+            "через 3 минуты покоя",
+            "через 5 минут покоя",
+            "через 11 минут покоя",
+        ]
+    with translation.override("en"):
+        assert [latency_phrase(n) for n in (1, 31)] == [
+            "after 1 minute at rest",
+            "after 31 minutes at rest",
+        ]
+    assert latency_phrase(None) == "—"

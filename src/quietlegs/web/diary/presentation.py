@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from quietlegs import diary as core
 from quietlegs.diary._rules import (
@@ -102,6 +102,17 @@ def number(value: float | None, digits: int = 1) -> str:
     return str(formats.number_format(round(value, digits), decimal_pos=digits))
 
 
+def latency_phrase(minutes: float | None) -> str:
+    """ "after 31 minutes at rest" with the noun agreeing with the number (Russian has
+    three forms: 1 минуту, 3 минуты, 31 минуту, 5 минут); a dash for ``None``."""
+    if minutes is None:
+        return "—"
+    count = round(minutes)
+    return ngettext("after %(count)s minute at rest", "after %(count)s minutes at rest", count) % {
+        "count": number(minutes, 0)
+    }
+
+
 def short_date(day: dt.date) -> str:
     """A date in the reader's short format."""
     return str(formats.date_format(day, "SHORT_DATE_FORMAT"))
@@ -180,6 +191,7 @@ def augmentation_view(check: core.AugmentationCheck, lang: str) -> dict[str, Any
         "baseline_nights": check.baseline_nights,
         "baseline_onset": format_time(check.baseline_onset) if check.baseline_onset else "—",
         "baseline_latency": number(check.baseline_latency_min, 0),
+        "baseline_latency_phrase": latency_phrase(check.baseline_latency_min),
         "baseline_severity": number(check.baseline_severity),
         "baseline_parts": ", ".join(
             str(BODY_PART_LABELS.get(p, p))

@@ -112,12 +112,11 @@ def augmentation_section(check: core.AugmentationCheck) -> Section:
         view = presentation.augmentation_view(check, _lang())
         return _(
             "Before the treatment (%(nights)s nights with symptoms): symptoms usually began "
-            "at %(onset)s, after %(latency)s minutes at rest, with severity %(severity)s, in "
-            "the %(parts)s."
+            "at %(onset)s, %(latency)s, with severity %(severity)s, in the %(parts)s."
         ) % {
             "nights": view["baseline_nights"],
             "onset": view["baseline_onset"],
-            "latency": view["baseline_latency"],
+            "latency": view["baseline_latency_phrase"],
             "severity": view["baseline_severity"],
             "parts": view["baseline_parts"],
         }
