@@ -11,6 +11,7 @@ from django.utils import translation
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
+from quietlegs.web.scheduling.models import VisitType
 from tests.web.webtools import make_user
 
 
@@ -47,6 +48,28 @@ def other_clinician(other_clinic: Clinic) -> User:
 @pytest.fixture
 def clinic_admin(clinic: Clinic) -> User:
     return make_user("admin@example.org", role="clinic_admin", clinic=clinic)
+
+
+@pytest.fixture
+def reception(clinic: Clinic) -> User:
+    return make_user("desk@example.org", role="reception", clinic=clinic)
+
+
+@pytest.fixture
+def consult(clinic: Clinic, clinician: User) -> VisitType:
+    """Weekly hours of first consultations for ``clinician`` (tests/web/schedtools.py)."""
+    from tests.web.schedtools import open_hours
+
+    return open_hours(clinic, clinician)
+
+
+@pytest.fixture
+def routine_patient(patient: User) -> User:
+    """``patient`` with a routine assessment (online booking is open to them)."""
+    from tests.web.schedtools import ROUTINE_ANSWERS, assess
+
+    assert assess(patient, ROUTINE_ANSWERS).urgency == "routine"
+    return patient
 
 
 @pytest.fixture(autouse=True)

@@ -522,6 +522,14 @@ def test_values_need_a_date_not_in_the_future(
         services.enter_result(
             None, order, clinician, values={"ferritin_ng_ml": 40}, result_date=tomorrow
         )
+    with pytest.raises(ValidationError, match="cannot be before 1970-01-01"):
+        services.enter_result(
+            None,
+            order,
+            clinician,
+            values={"ferritin_ng_ml": 40},
+            result_date=datetime.date(1800, 1, 1),
+        )
     assert not LabResult.objects.exists()
 
 

@@ -50,22 +50,6 @@ def web_settings(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     freeze(monkeypatch)
 
 
-@pytest.fixture
-def consult(clinic: Clinic, clinician: User) -> VisitType:
-    return open_hours(clinic, clinician)
-
-
-@pytest.fixture
-def routine_patient(patient: User) -> User:
-    assert assess(patient, ROUTINE_ANSWERS).urgency == "routine"
-    return patient
-
-
-@pytest.fixture
-def reception(clinic: Clinic) -> User:
-    return make_user("desk@example.org", role="reception", clinic=clinic)
-
-
 def _confirm_page(client: Client, key: str) -> tuple[int, str, str]:
     response = client.get("/appointments/book/confirm/", {"slot": key})
     html = response.content.decode()

@@ -24,7 +24,7 @@ from quietlegs.web.scheduling.models import (
     VisitType,
     WaitlistEntry,
 )
-from tests.web.schedtools import ROUTINE_ANSWERS, assess, freeze, open_hours, slot_key
+from tests.web.schedtools import freeze, slot_key
 from tests.web.webtools import login, make_user
 
 pytestmark = pytest.mark.django_db
@@ -41,22 +41,6 @@ HORIZON_MESSAGE = "too far ahead: appointments can be booked up to 60 days ahead
 def web_settings(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     freeze(monkeypatch)
-
-
-@pytest.fixture
-def consult(clinic: Clinic, clinician: User) -> VisitType:
-    return open_hours(clinic, clinician)
-
-
-@pytest.fixture
-def routine_patient(patient: User) -> User:
-    assert assess(patient, ROUTINE_ANSWERS).urgency == "routine"
-    return patient
-
-
-@pytest.fixture
-def reception(clinic: Clinic) -> User:
-    return make_user("desk@example.org", role="reception", clinic=clinic)
 
 
 def _book(client: Client, key: str, **extra: Any) -> Any:

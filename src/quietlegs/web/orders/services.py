@@ -655,12 +655,11 @@ def enter_result(
         problem("interpretation", _("Unknown interpretation."))
     if result_date is not None and result_date > timezone.localdate():
         problem("result_date", _("The date of the result cannot be in the future."))
-    if result_date is not None and result_date < records.EARLIEST_SAMPLE_DATE:
-        problem(
-            "result_date",
-            _("The date of the sample cannot be before %(date)s.")
-            % {"date": records.EARLIEST_SAMPLE_DATE.isoformat()},
-        )
+    elif result_date is not None:
+        try:
+            records.check_sample_date(result_date)  # the lab results' own lower bound
+        except ValidationError as exc:
+            problem("result_date", exc.messages[0])
     if given and result_date is None:
         problem("result_date", _("Give the date of the sample for the lab values."))
     if psg_study is not None and psg_study.patient_id != patient.pk:
