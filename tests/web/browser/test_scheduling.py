@@ -110,18 +110,28 @@ def test_an_urgent_assessment_is_offered_the_earliest_time_first(
     assert (booked.start, booked.clinician, booked.urgency) == (earliest.start, doctor, "urgent")
 
 
+def _zone_where_it_is_about_noon() -> str:
+    """A fixed-offset IANA zone (``Etc/GMT-N`` is UTC+N) in which it is now 12:00-12:59."""
+    offset_h = 12 - datetime.now(UTC).hour  # -11 .. +12, all of which exist
+    return "Etc/GMT" + (f"{-offset_h:+d}" if offset_h else "")
+
+
 def test_reception_marks_a_no_show_and_the_waitlisted_patient_gets_the_time(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     clinic = Clinic.objects.create(name="Clinic One", slug="one", emergency_number="103")
-    ClinicRules.objects.create(clinic=clinic, time_zone="UTC")
+    # The clinic's day must hold the visit and its hours whatever time the test runs at:
+    # a fixed-offset zone where it is now about noon (a run just after midnight UTC saw
+    # the visit on "yesterday" and the hours wrap past midnight).
+    ClinicRules.objects.create(clinic=clinic, time_zone=_zone_where_it_is_about_noon())
+    tz = services.clinic_tz(clinic)
     doctor = make_user("doc@example.org", role="clinician", clinic=clinic)
     desk = make_user("desk@example.org", role="reception", clinic=clinic)
     absent = make_user("vera@example.org", clinic=clinic)
     waiting = make_user("gleb@example.org", clinic=clinic)
     physio = VisitType.objects.get(clinic=clinic, code="physiotherapy")
     # hours that began ten minutes ago, and a visit in their first slot
-    began = (datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    began = (datetime.now(tz) - timedelta(minutes=10)).replace(second=0, microsecond=0)
     Availability.objects.create(
         clinic=clinic,
         clinician=doctor,
