@@ -172,3 +172,80 @@ def noise_diary(seed: int = 4, days: int = 70) -> Diary:
         )
 
     return make_diary(days, make, seed)
+
+
+# --- serially correlated diaries (nights that are not independent) -------------------------
+
+#: Standard deviation (points) of the latent nightly severity around its mean.
+AR1_SD = 1.5
+#: Day of the treatment change in :func:`ar1_change_diary`.
+AR1_CHANGE_DAY = 28
+
+
+def ar1_noise(rng: np.random.Generator, days: int, phi: float, sd: float = AR1_SD) -> Any:
+    """A stationary AR(1) series of ``days`` values: ``e[t] = phi e[t-1] + innovation``,
+    each value with standard deviation ``sd`` and lag-k correlation ``phi**k``."""
+    noise = np.empty(days)
+    noise[0] = rng.normal(0.0, sd)
+    innovation = sd * np.sqrt(1.0 - phi**2)
+    for t in range(1, days):
+        noise[t] = phi * noise[t - 1] + rng.normal(0.0, innovation)
+    return noise
+
+
+def in_runs(rng: np.random.Generator, days: int, share: float, mean_run: float) -> list[bool]:
+    """Days with a trigger that comes in runs (a stressful week, a trip): a two-state
+    Markov chain on ``share`` of the days on average, each run ``mean_run`` days long
+    on average (``mean_run = 1 / (1 - share)`` would make the days independent)."""
+    leave = 1.0 / mean_run
+    enter = leave * share / (1.0 - share)
+    on = bool(rng.random() < share)
+    out = []
+    for _ in range(days):
+        out.append(on)
+        on = bool(rng.random() >= leave) if on else bool(rng.random() < enter)
+    return out
+
+
+def ar1_change_diary(seed: int, phi: float, days: int = 56, effect: float = 0.0) -> Diary:
+    """``days`` nights of severity about 5 with AR(1) noise (``phi``), changed by
+    ``effect`` points from :data:`AR1_CHANGE_DAY` (a treatment started that day; 0:
+    none at all). Use with ``period("valerian", AR1_CHANGE_DAY)``."""
+    rng = np.random.default_rng(seed)
+    noise = ar1_noise(rng, days, phi)
+    return Diary(
+        entry(n, rated(5.0 + (effect if n >= AR1_CHANGE_DAY else 0.0) + noise[n]))
+        for n in range(days)
+    )
+
+
+def ar1_trigger_diary(seed: int, phi: float, runs: float | None, days: int = 70) -> Diary:
+    """``days`` nights of severity about 5 with AR(1) noise (``phi``) and the eight
+    possible triggers, none of which does anything: each on its own share of the days,
+    in runs of ``runs`` days on average, or independently from day to day (``None``)."""
+    rng = np.random.default_rng(seed)
+    noise = ar1_noise(rng, days, phi)
+
+    def series(share: float) -> list[bool]:
+        if runs is None:
+            return [bool(x) for x in rng.random(days) < share]
+        return in_runs(rng, days, share, runs)
+
+    coffee, alcohol, smoke = series(0.5), series(0.4), series(0.3)
+    exercise, vigorous = series(0.5), series(0.5)
+    sitting, sweets, stress = series(0.4), series(0.5), series(0.3)
+    return Diary(
+        entry(
+            n,
+            rated(5.0 + noise[n]),
+            caffeine_drinks=2 if coffee[n] else 0,
+            alcohol_units=1.0 if alcohol[n] else 0.0,
+            nicotine=smoke[n],
+            exercise_min=30 if exercise[n] else 0,
+            exercise_intensity=("vigorous" if vigorous[n] else "light") if exercise[n] else None,
+            long_sitting=sitting[n],
+            sweets_before_bed=sweets[n],
+            stress=stress[n],
+        )
+        for n in range(days)
+    )

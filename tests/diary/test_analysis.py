@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 
 import pytest
 from hypothesis import given, settings
@@ -23,14 +25,20 @@ from quietlegs.diary._rules import (
     AUGMENTATION_DAYS_REQUIRED,
     AUGMENTATION_ONSET_EARLIER_MIN,
     AUGMENTATION_ONSET_EARLIER_WITH_FEATURE_MIN,
+    CONFIDENCE_LEVEL,
+    MAX_AUTOCORRELATION,
     MIN_DAYS_PER_SIDE,
     MIN_TRIGGER_DAYS_PER_SIDE,
 )
-from quietlegs.diary.analysis import TRIGGERS
+from quietlegs.diary._stats import Estimate, mean_difference
+from quietlegs.diary.analysis import TRIGGERS, compare_outcome, regime_autocorrelation
 from tests.diary.synthetic import (
+    AR1_CHANGE_DAY,
     AUGMENT_APPEARS,
     AUGMENT_START,
     agonist,
+    ar1_change_diary,
+    ar1_trigger_diary,
     augmentation_diary,
     caffeine_diary,
     clock,
@@ -383,3 +391,172 @@ def test_analyse_runs_everything() -> None:
     assert [c.day for c in result.changes] == [day(AUGMENT_START)]
     assert result.adherence.entries == 63
     assert result.triggers.outcome == "severity"
+
+
+# --- nights that are not independent ---------------------------------------------------------
+#
+# Diaries of severity about 5 with AR(1) noise (lag-1 correlation phi) and no effect at all
+# (tests/diary/synthetic.py). Over N diaries a share p has a binomial standard error
+# sqrt(p (1 - p) / N): 1.1 % for a 96 % coverage over 300 diaries, 1.4 % for a 5 % rate
+# over 250. benchmarks/diary_stats.py measured the method over 1000 seeds at 96-97 %
+# coverage and 5-6 % false findings (the same as Welch's on independent nights); the bounds
+# below sit about 3 standard errors from those (coverage >= 93 %) or 2 above the nominal
+# level (false findings <= 5 % + 2 SE), and far from the old method's figures, which the
+# tests also check on the same diaries so that they can tell the two apart.
+
+CHANGE_SEEDS = range(300)
+TRIGGER_SEEDS = range(250)
+#: Triggers in runs of this many days on average (a stressful week, a trip).
+RUN_DAYS = 5.0
+
+
+def _change_estimates(phi: float, seeds: range) -> list[tuple[Estimate, Estimate]]:
+    """For each seeded diary with a change that does nothing: the analysis' estimate of
+    the change in severity and Welch's on the same nights (the previous method)."""
+    out = []
+    for seed in seeds:
+        diary = ar1_change_diary(seed, phi)
+        (change,) = effectiveness(diary, [period("valerian", AR1_CHANGE_DAY)], ["severity"])
+        est = change.outcome("severity").estimate
+        assert est is not None
+        assert change.before is not None
+        assert change.after is not None
+        before = [float(e.severity) for e in diary.between(*change.before)]
+        after = [float(e.severity) for e in diary.between(*change.after)]
+        out.append((est, mean_difference(after, before, CONFIDENCE_LEVEL)))
+    return out
+
+
+def _covers_zero(est: Estimate) -> bool:
+    return est.low <= 0 <= est.high
+
+
+def _false_findings(phi: float, runs: float | None, seeds: range) -> tuple[float, float]:
+    """The share of seeded no-effect diaries in which any trigger is found by the
+    analysis, and by the previous method (Welch, Bonferroni) on the same diaries."""
+    new = old = 0
+    for seed in seeds:
+        diary = ar1_trigger_diary(seed, phi, runs)
+        report = trigger_effects(diary)
+        new += any(e.found for e in report.effects)
+        found = False
+        for effect in report.effects:
+            if effect.estimate is not None:
+                test = TRIGGERS[effect.trigger]
+                with_ = [float(e.severity) for e in diary if test(e)]
+                without = [float(e.severity) for e in diary if not test(e)]
+                found |= mean_difference(with_, without, report.adjusted_level).excludes_zero
+        old += found
+    return new / len(seeds), old / len(seeds)
+
+
+def _binomial_se(p: float, n: int) -> float:
+    return math.sqrt(p * (1 - p) / n)
+
+
+@pytest.mark.parametrize("phi", [0.5, 0.7])
+def test_with_correlated_nights_the_interval_of_a_change_that_does_nothing_covers_zero(
+    phi: float,
+) -> None:
+    pairs = _change_estimates(phi, CHANGE_SEEDS)
+    new = statistics.fmean(_covers_zero(n) for n, _ in pairs)
+    old = statistics.fmean(_covers_zero(o) for _, o in pairs)
+    print(f"phi {phi}: 95 % interval covers 0 in {new:.1%} (Welch: {old:.1%})")
+    assert new >= 0.93
+    assert old < 0.85  # the previous method on the same diaries: too narrow
+    assert statistics.fmean(n.autocorrelation for n, _ in pairs) > phi - 0.15
+
+
+@pytest.mark.parametrize("phi", [0.5, 0.7])
+def test_with_correlated_nights_triggers_in_runs_are_rarely_found_by_chance(phi: float) -> None:
+    new, old = _false_findings(phi, RUN_DAYS, TRIGGER_SEEDS)
+    print(f"phi {phi}, triggers in runs: any trigger found in {new:.1%} (Welch: {old:.1%})")
+    assert new <= 0.05 + 2 * _binomial_se(0.05, len(TRIGGER_SEEDS))
+    assert old > 0.2  # the previous method on the same diaries
+
+
+def test_with_independent_nights_the_results_barely_change() -> None:
+    pairs = _change_estimates(0.0, range(200))
+    new = statistics.fmean(_covers_zero(n) for n, _ in pairs)
+    old = statistics.fmean(_covers_zero(o) for _, o in pairs)
+    widths = [(n.high - n.low) / (o.high - o.low) for n, o in pairs]
+    print(
+        f"phi 0: covers 0 in {new:.1%} (Welch: {old:.1%}); "
+        f"width / Welch's: median {statistics.median(widths):.3f}, max {max(widths):.2f}"
+    )
+    assert abs(new - old) <= 0.03
+    assert 1.0 <= statistics.median(widths) <= 1.05
+    assert min(widths) >= 1.0  # never narrower
+    assert statistics.fmean(w == 1.0 for w in widths) > 0.4  # often exactly Welch's
+    found_new, found_old = _false_findings(0.0, None, range(200))
+    print(f"phi 0, independent triggers: any found in {found_new:.1%} (Welch: {found_old:.1%})")
+    assert found_new <= found_old
+
+
+def test_the_known_effects_keep_their_estimates_with_independent_noise() -> None:
+    (change,) = effectiveness(halving_diary(), [period("alpha2delta_ligands", 28)])
+    est = change.outcome("severity").estimate
+    assert est is not None
+    assert est.autocorrelation == pytest.approx(0.0286, abs=1e-4)
+    assert (round(est.difference, 2), round(est.low, 2), round(est.high, 2)) == (
+        -2.79,
+        -3.42,
+        -2.15,
+    )
+    caffeine = trigger_effects(caffeine_diary()).effect("caffeine").estimate
+    assert caffeine is not None
+    assert caffeine.autocorrelation == 0.0
+    assert (round(caffeine.difference, 2), round(caffeine.low, 2), round(caffeine.high, 2)) == (
+        2.45,
+        1.92,
+        2.98,
+    )
+
+
+def test_a_real_change_is_still_found_in_correlated_nights() -> None:
+    # severity 5 -> 2 (two standard deviations of the nightly noise) at phi = 0.5: two
+    # weeks of such nights are worth about five independent ones a side, so the change
+    # is found in most diaries, not all; never the wrong way
+    statuses = [
+        effectiveness(ar1_change_diary(seed, 0.5, effect=-3.0), [period("valerian", 28)])[0]
+        .outcome("severity")
+        .status
+        for seed in range(100)
+    ]
+    found = statuses.count("better") / len(statuses)
+    print(f"phi 0.5, severity 5 -> 2: found in {found:.0%}")
+    assert found >= 0.6
+    assert "worse" not in statuses
+
+
+def test_the_correlation_of_a_change_comes_from_the_regimes_around_it() -> None:
+    diary = ar1_change_diary(7, 0.7, days=120, effect=-2.0)
+    (change,) = effectiveness(diary, [period("valerian", AR1_CHANGE_DAY)], ["severity"])
+    est = change.outcome("severity").estimate
+    assert est is not None
+    regimes = [
+        diary.between(day(0), day(AR1_CHANGE_DAY - 1)),
+        diary.between(day(AR1_CHANGE_DAY + 3), day(119)),
+    ]
+    assert est.autocorrelation == regime_autocorrelation(regimes, "severity")
+    assert 0.5 < est.autocorrelation < MAX_AUTOCORRELATION
+    before = diary.between(*change.before) if change.before else []
+    after = diary.between(*change.after) if change.after else []
+    alone = compare_outcome(before, after, "severity").estimate  # only the two windows
+    assert alone is not None
+    assert alone.autocorrelation != est.autocorrelation
+    assert alone.autocorrelation == regime_autocorrelation([before, after], "severity")
+    given = compare_outcome(before, after, "severity", autocorrelation=0.0).estimate
+    assert given is not None
+    assert given.high - given.low < est.high - est.low
+
+
+def test_compare_outcome_refuses_an_autocorrelation_outside_its_range() -> None:
+    diary = halving_diary()
+    with pytest.raises(ValueError, match=r"autocorrelation must be in \[0, 1\); got 1.5"):
+        compare_outcome(
+            diary.between(day(14), day(27)),
+            diary.between(day(31), day(44)),
+            "severity",
+            autocorrelation=1.5,
+        )

@@ -21,6 +21,17 @@ Sources (knowledge-base reference ids in brackets, see
   syndrome. Sleep Med 2003;4(2):121-132 (cited for its severity bands only; the IRLS
   itself is licensed and is not used).
 
+Statistical sources (serial correlation of the nightly values, see
+:mod:`quietlegs.diary._stats`):
+
+- Bayley 1946: Bayley GV, Hammersley JM. The "effective" number of independent
+  observations in an autocorrelated time series. Suppl J R Stat Soc 1946;8(2):184-197.
+- Zwiers 1995: Zwiers FW, von Storch H. Taking serial correlation into account in
+  tests of the mean. J Climate 1995;8(2):336-351.
+- Marriott 1954: Marriott FHC, Pope JA. Bias in the estimation of autocorrelations.
+  Biometrika 1954;41(3/4):390-402; and Kendall MG. Note on bias in the estimation of
+  autocorrelation. Biometrika 1954;41(3/4):403-404.
+
 Where no source sets a number (the length of a comparison window, the fewest days
 that support a claim), the constant is marked *quietlegs convention* and the reason
 is given. ``docs/monitoring.md`` explains each rule.
@@ -75,6 +86,28 @@ EFFECT_SETTLE_DAYS = 3
 MIN_DAYS_PER_SIDE = 7
 #: Confidence level of every interval the analysis reports.
 CONFIDENCE_LEVEL = 0.95
+
+# --- Serial correlation of the nightly values ----------------------------------------------
+#: Nights are not independent: a bad night tends to follow a bad night. Every interval
+#: models the nightly values as a first-order autoregressive (AR(1)) series whose
+#: lag-1 autocorrelation rho is estimated from the diary; the variance of a
+#: difference of means then follows from rho**|days apart| (Bayley 1946; Zwiers 1995).
+#: Estimates of rho below this are raised to it: a negative estimate would narrow the
+#: interval below the one for independent nights. Implementation choice (RLS diaries
+#: are positively autocorrelated; a negative estimate from a few weeks is taken as noise).
+MIN_AUTOCORRELATION = 0.0
+#: Estimates above this are lowered to it. Implementation choice: at 0.9 fourteen
+#: consecutive nights already count as about 1.5 independent ones; closer to 1 an AR(1)
+#: series cannot be told from a slow trend and the model says nothing useful.
+MAX_AUTOCORRELATION = 0.9
+#: Fewest pairs of consecutive recorded nights needed to estimate rho; with fewer the
+#: most cautious value, ``MAX_AUTOCORRELATION``, is assumed. Implementation choice
+#: (about two weeks of nightly entries; a lag-1 correlation from fewer pairs has a
+#: standard error above 0.3).
+MIN_AUTOCORRELATION_PAIRS = 10
+#: Fewest "effective" nights a side counts as in the degrees of freedom of the t
+#: quantile (one degree of freedom per side at least). Implementation choice.
+MIN_EFFECTIVE_NIGHTS = 2.0
 
 # --- Augmentation (MPI 2007) -------------------------------------------------------------------
 #: MPI criterion C(a): symptoms start at least 4 hours earlier than before treatment.

@@ -31,7 +31,7 @@ from quietlegs.diary._rules import (
     MIN_TRIGGER_DAYS_PER_SIDE,
     SEVERITY_BANDS,
 )
-from quietlegs.diary._stats import Estimate, mean_difference
+from quietlegs.diary._stats import Estimate, lag1_autocorrelation, serial_mean_difference
 from quietlegs.diary.entry import Diary, DiaryEntry, diary_minutes, time_from_diary_minutes
 from quietlegs.diary.treatments import TreatmentEvent, TreatmentPeriod, treatment_events
 
@@ -232,8 +232,9 @@ class OutcomeChange:
     before_days, after_days : int
         Nights with the outcome recorded in each window.
     estimate : Estimate | None
-        ``mean(after) - mean(before)`` with its ``CONFIDENCE_LEVEL`` interval; ``None``
-        with fewer than ``MIN_DAYS_PER_SIDE`` nights on a side.
+        ``mean(after) - mean(before)`` with its ``CONFIDENCE_LEVEL`` interval, which
+        allows for the correlation of consecutive nights (``estimate.autocorrelation``);
+        ``None`` with fewer than ``MIN_DAYS_PER_SIDE`` nights on a side.
     status : {"not_enough_days", "better", "worse", "no_clear_change"}
         ``better``/``worse`` only when the interval excludes zero.
     """
@@ -283,13 +284,59 @@ class ChangeEffect:
         raise KeyError(name)
 
 
-def _values(entries: Iterable[DiaryEntry], outcome: str) -> list[float]:
-    values = [getattr(e, outcome) for e in entries]
-    return [float(v) for v in values if v is not None]
+def _nights(entries: Iterable[DiaryEntry], outcome: str) -> tuple[list[float], list[int]]:
+    """The recorded values of ``outcome`` and their nights as day numbers, by night."""
+    pairs = sorted(
+        (e.day.toordinal(), float(getattr(e, outcome)))
+        for e in entries
+        if getattr(e, outcome) is not None
+    )
+    return [v for _, v in pairs], [d for d, _ in pairs]
+
+
+def regime_autocorrelation(regimes: Sequence[Sequence[DiaryEntry]], outcome: str) -> float:
+    """The lag-1 autocorrelation of ``outcome`` within treatment regimes.
+
+    Each regime's values are taken around their own mean (a treatment that works
+    changes the level; it is not a correlation), and only consecutive nights of one
+    regime are paired; see :func:`quietlegs.diary._stats.lag1_autocorrelation` for the
+    bias correction, the clipping and the cautious value for too few nights.
+
+    Parameters
+    ----------
+    regimes : sequence of sequence of DiaryEntry
+        The nights of each stretch on an unchanged treatment; regimes with fewer than
+        two recorded values are left out.
+    outcome : str
+        A key of ``OUTCOMES``.
+
+    Returns
+    -------
+    rho : float
+    """
+    residuals: list[float] = []
+    days: list[int] = []
+    labels: list[int] = []
+    for label, regime in enumerate(regimes):
+        values, nights = _nights(regime, outcome)
+        if len(values) < 2:
+            continue
+        mean = statistics.fmean(values)
+        residuals += [v - mean for v in values]
+        days += nights
+        labels += [label] * len(values)
+    order = sorted(range(len(days)), key=days.__getitem__)
+    return lag1_autocorrelation(
+        [residuals[i] for i in order], [days[i] for i in order], [labels[i] for i in order]
+    )
 
 
 def compare_outcome(
-    before: Sequence[DiaryEntry], after: Sequence[DiaryEntry], outcome: str
+    before: Sequence[DiaryEntry],
+    after: Sequence[DiaryEntry],
+    outcome: str,
+    *,
+    autocorrelation: float | None = None,
 ) -> OutcomeChange:
     """Compare one outcome between two sets of nights (see :class:`OutcomeChange`).
 
@@ -298,19 +345,29 @@ def compare_outcome(
     before, after : sequence of DiaryEntry
     outcome : str
         A key of ``OUTCOMES``.
+    autocorrelation : float | None
+        The lag-1 autocorrelation of the nights, in [0, 1) (e.g. from
+        :func:`regime_autocorrelation` over the regimes around the change); ``None``:
+        estimated from ``before`` and ``after`` themselves, each around its own mean.
 
     Raises
     ------
     ValueError
-        For an unknown outcome.
+        For an unknown outcome or an autocorrelation outside [0, 1).
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}")
     better = OUTCOMES[outcome]
-    a, b = _values(after, outcome), _values(before, outcome)
+    a, days_a = _nights(after, outcome)
+    b, days_b = _nights(before, outcome)
     if len(a) < MIN_DAYS_PER_SIDE or len(b) < MIN_DAYS_PER_SIDE:
         return OutcomeChange(outcome, better, len(b), len(a), None, "not_enough_days")
-    estimate = mean_difference(a, b, CONFIDENCE_LEVEL)
+    rho = (
+        regime_autocorrelation([before, after], outcome)
+        if autocorrelation is None
+        else autocorrelation
+    )
+    estimate = serial_mean_difference(a, days_a, b, days_b, CONFIDENCE_LEVEL, rho)
     status: Literal["not_enough_days", "better", "worse", "no_clear_change"]
     if not estimate.excludes_zero:
         status = "no_clear_change"
@@ -332,8 +389,11 @@ def effectiveness(
     before ``d`` and the "after" window the ``EFFECT_WINDOW_DAYS`` nights from
     ``d + EFFECT_SETTLE_DAYS``; neither reaches past a neighbouring change (nor into
     the settling days after the previous one). Each outcome's change is the difference
-    of the means with a ``CONFIDENCE_LEVEL`` Welch interval, or "not enough days" with
-    fewer than ``MIN_DAYS_PER_SIDE`` nights on a side.
+    of the means with a ``CONFIDENCE_LEVEL`` interval that allows for the correlation
+    of consecutive nights, or "not enough days" with fewer than ``MIN_DAYS_PER_SIDE``
+    nights on a side. The correlation is estimated from every night of the two
+    treatment regimes around the change (from the previous change's settling days to
+    the next change), each around its own mean (:func:`regime_autocorrelation`).
 
     Parameters
     ----------
@@ -354,6 +414,7 @@ def effectiveness(
     for event in treatment_events(periods):
         by_day.setdefault(event.day, []).append(event)
     days = sorted(by_day)
+    settle = EFFECT_SETTLE_DAYS * _DAY
     out: list[ChangeEffect] = []
     for i, day in enumerate(days):
         b_start = day - EFFECT_WINDOW_DAYS * _DAY
@@ -366,13 +427,29 @@ def effectiveness(
             a_end = min(a_end, days[i + 1] - _DAY)
         before = diary.between(b_start, b_end) if b_start <= b_end else []
         after = diary.between(a_start, a_end) if a_start <= a_end else []
+        regimes = [
+            [e for e in diary if (i == 0 or e.day >= days[i - 1] + settle) and e.day < day],
+            [
+                e
+                for e in diary
+                if e.day >= day + settle and (i + 1 == len(days) or e.day < days[i + 1])
+            ],
+        ]
         out.append(
             ChangeEffect(
                 day=day,
                 events=tuple(by_day[day]),
                 before=(b_start, b_end) if b_start <= b_end else None,
                 after=(a_start, a_end) if a_start <= a_end else None,
-                outcomes=tuple(compare_outcome(before, after, name) for name in outcomes),
+                outcomes=tuple(
+                    compare_outcome(
+                        before,
+                        after,
+                        name,
+                        autocorrelation=regime_autocorrelation(regimes, name),
+                    )
+                    for name in outcomes
+                ),
             )
         )
     return out
@@ -667,7 +744,8 @@ class TriggerEffect:
         A key of ``TRIGGERS``.
     days_with, days_without : int
     estimate : Estimate | None
-        ``mean(with) - mean(without)`` with its ``CONFIDENCE_LEVEL`` interval.
+        ``mean(with) - mean(without)`` with its ``CONFIDENCE_LEVEL`` interval, which
+        allows for the correlation of consecutive nights (``estimate.autocorrelation``).
     adjusted : Estimate | None
         The same with a Bonferroni-adjusted level for the number of triggers tested
         (the family-wise level is ``CONFIDENCE_LEVEL``).
@@ -728,8 +806,13 @@ def trigger_effects(
     An observational comparison within one person: a difference may come from
     something else that goes with the trigger (a treatment change, a bad week).
     Triggers with fewer than ``MIN_TRIGGER_DAYS_PER_SIDE`` nights on either side get
-    no estimate. Because several triggers are tested at once, a difference is only
-    called a finding when its Bonferroni-adjusted interval excludes zero.
+    no estimate. The intervals allow for the correlation of consecutive nights (a
+    trigger that comes in runs, such as a stressful week, meets runs of bad or good
+    nights): the lag-1 autocorrelation of the nights around the with and without
+    means is estimated for each trigger (``lag1_autocorrelation``) and the interval
+    is :func:`quietlegs.diary._stats.serial_mean_difference`. Because several
+    triggers are tested at once, a difference is only called a finding when its
+    Bonferroni-adjusted interval excludes zero.
 
     Parameters
     ----------
@@ -744,26 +827,33 @@ def trigger_effects(
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}")
-    entries = [e for e in diary if getattr(e, outcome) is not None]
-    sides: dict[str, tuple[list[float], list[float]]] = {}
-    for name, test in TRIGGERS.items():
-        with_ = [float(getattr(e, outcome)) for e in entries if test(e)]
-        without = [float(getattr(e, outcome)) for e in entries if not test(e)]
-        sides[name] = (with_, without)
+    entries = sorted((e for e in diary if getattr(e, outcome) is not None), key=lambda e: e.day)
+    values = [float(getattr(e, outcome)) for e in entries]
+    days = [e.day.toordinal() for e in entries]
+    sides: dict[str, list[bool]] = {
+        name: [test(e) for e in entries] for name, test in TRIGGERS.items()
+    }
     testable = [
         n
-        for n, (w, wo) in sides.items()
-        if len(w) >= MIN_TRIGGER_DAYS_PER_SIDE and len(wo) >= MIN_TRIGGER_DAYS_PER_SIDE
+        for n, on in sides.items()
+        if MIN_TRIGGER_DAYS_PER_SIDE <= sum(on) <= len(on) - MIN_TRIGGER_DAYS_PER_SIDE
     ]
     k = max(len(testable), 1)
     adjusted_level = 1.0 - (1.0 - CONFIDENCE_LEVEL) / k
     effects: list[TriggerEffect] = []
-    for name, (w, wo) in sides.items():
+    for name, on in sides.items():
+        w = [v for v, x in zip(values, on, strict=True) if x]
+        wo = [v for v, x in zip(values, on, strict=True) if not x]
         if name not in testable:
             effects.append(TriggerEffect(name, len(w), len(wo), None, None, "not_enough_days"))
             continue
-        plain = mean_difference(w, wo, CONFIDENCE_LEVEL)
-        adjusted = mean_difference(w, wo, adjusted_level)
+        days_w = [d for d, x in zip(days, on, strict=True) if x]
+        days_wo = [d for d, x in zip(days, on, strict=True) if not x]
+        mean_w, mean_wo = statistics.fmean(w), statistics.fmean(wo)
+        residuals = [v - (mean_w if x else mean_wo) for v, x in zip(values, on, strict=True)]
+        rho = lag1_autocorrelation(residuals, days, means=2)
+        plain = serial_mean_difference(w, days_w, wo, days_wo, CONFIDENCE_LEVEL, rho)
+        adjusted = serial_mean_difference(w, days_w, wo, days_wo, adjusted_level, rho)
         status: TriggerStatus
         if adjusted.excludes_zero:
             status = "higher_with" if adjusted.difference > 0 else "lower_with"
