@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/tremor_speed.py
 	$(BIN)/python benchmarks/plm_speed.py
 	$(BIN)/python benchmarks/plm_cli.py
+	$(BIN)/python benchmarks/diary_stats.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules .quietlegs/test
