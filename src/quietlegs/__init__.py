@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from quietlegs._errors import AnswerError, DiaryError, KnowledgeBaseError, QuietlegsError
+from quietlegs._errors import (
+    AnswerError,
+    DiaryError,
+    KnowledgeBaseError,
+    Problem,
+    QuietlegsError,
+)
 
 __version__ = "0.1.0"
 
@@ -23,6 +29,7 @@ __all__ = [
     "AnswerError",
     "DiaryError",
     "KnowledgeBaseError",
+    "Problem",
     "QuietlegsError",
     "__version__",
     "logger",

@@ -7,7 +7,48 @@ traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One problem with some input, as data a shell can word in its user's language.
+
+    The core writes ``message`` in English (the CLI and the library show it); a shell
+    that speaks other languages words the problem from ``code``, ``field``, ``row``
+    and ``params`` instead (the web app does, through gettext). ``str(problem)`` is
+    the English message.
+
+    Parameters
+    ----------
+    code : str
+        A stable, machine-readable name of the kind of problem (``"out_of_range"``,
+        ``"not_a_time"``...). The codes a package uses are listed beside it (e.g.
+        :data:`quietlegs.diary.PROBLEM_CODES`).
+    message : str
+        The problem in English, naming the field (and, for a file, the row and
+        column), what is allowed and what was given.
+    field : str | None
+        The field (or a file's column) concerned, by its id (``"rest_latency_min"``);
+        ``None`` for a problem of the whole input.
+    row : int | None
+        For a file, the row concerned (the header is row 1); else ``None``.
+    params : mapping of str to object
+        The values the message is made of (``{"low": 0, "high": 10, "value": 12}``);
+        dates are :class:`datetime.date`, times :class:`datetime.time`, so a shell can
+        format them for its reader.
+    """
+
+    code: str
+    message: str
+    field: str | None = None
+    row: int | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class QuietlegsError(Exception):
@@ -77,17 +118,24 @@ class DiaryError(QuietlegsError, ValueError):
     Raised by :mod:`quietlegs.diary` for impossible values (a severity of 12, an
     onset of ``25:00``, a night in the future, a second entry for the same night,
     a treatment stopped before it started, a malformed CSV row). ``problems``
-    lists every problem found, each naming the field (and, for a file, the row and
-    column) concerned, what is allowed and what was given.
+    lists every problem found in English, each naming the field (and, for a file,
+    the row and column) concerned, what is allowed and what was given;
+    ``details`` holds the same problems as :class:`Problem` data (a stable
+    ``code``, the ``field``, the ``row`` and the ``params``) for shells that word
+    them in another language.
 
     Parameters
     ----------
-    problems : iterable of str
-        One line per problem.
+    problems : iterable of Problem or str
+        One per problem; a plain string becomes a :class:`Problem` with the code
+        ``"invalid"``.
     """
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: list[str] = list(problems)
+    def __init__(self, problems: Iterable[Problem | str]) -> None:
+        self.details: list[Problem] = [
+            p if isinstance(p, Problem) else Problem("invalid", p) for p in problems
+        ]
+        self.problems: list[str] = [p.message for p in self.details]
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} with the diary"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

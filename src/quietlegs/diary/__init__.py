@@ -9,6 +9,8 @@ what these functions return.
 - analysis: :func:`weekly_trends`, :func:`onset_score`, :func:`effectiveness`,
   :func:`augmentation_check`, :func:`trigger_effects`, :func:`adherence`,
   :func:`analyse` (all of them);
+- errors: :class:`DiaryError`, whose ``details`` are :class:`Problem` data with a
+  stable code (:data:`PROBLEM_CODES`) for shells that word them in other languages;
 - :func:`read_csv` / :func:`to_csv_text`, and FHIR Observations in
   :mod:`quietlegs.diary.fhir`; SVG charts in :mod:`quietlegs.diary.charts`.
 
@@ -17,7 +19,7 @@ See ``docs/monitoring.md``.
 
 from __future__ import annotations
 
-from quietlegs._errors import DiaryError
+from quietlegs._errors import DiaryError, Problem
 from quietlegs.diary.analysis import (
     Adherence,
     AugmentationCheck,
@@ -45,6 +47,7 @@ from quietlegs.diary.entry import (
     DiaryEntry,
     MedicationTaken,
 )
+from quietlegs.diary.problems import EXPECTED_KINDS, PROBLEM_CODES
 from quietlegs.diary.treatments import (
     LabValue,
     TreatmentEvent,
@@ -59,6 +62,8 @@ __all__ = [
     "BODY_PARTS",
     "COLUMNS",
     "EXERCISE_INTENSITIES",
+    "EXPECTED_KINDS",
+    "PROBLEM_CODES",
     "Adherence",
     "AugmentationCheck",
     "AugmentationDay",
@@ -70,6 +75,7 @@ __all__ = [
     "LabValue",
     "MedicationTaken",
     "OutcomeChange",
+    "Problem",
     "TreatmentEvent",
     "TreatmentPeriod",
     "TriggerEffect",

@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from quietlegs._errors import DiaryError
+from quietlegs._errors import DiaryError, Problem
 from quietlegs.diary.entry import (
     BODY_PARTS,
     Diary,
@@ -131,10 +131,24 @@ def to_csv_text(entries: Iterable[DiaryEntry]) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
+class _CellError(ValueError):
+    """A cell that cannot be read: its problem's code, English text and parameters."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+def _problem(
+    code: str, row: int | None, column: str | None, message: str, **params: Any
+) -> Problem:
+    return Problem(code, message, column, row, params)
+
+
 def _int(text: str) -> int:
     value = text.strip()
     if not value.lstrip("-").isdigit() or not value.isascii():
-        raise ValueError(f"{text!r} is not a whole number")
+        raise _CellError("not_a_whole_number", f"{text!r} is not a whole number", value=text)
     return int(value)
 
 
@@ -150,9 +164,9 @@ def _float(text: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise _CellError("not_a_number", f"{text!r} is not a number", value=text) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{text!r} is not a number")
+        raise _CellError("not_a_number", f"{text!r} is not a number", value=text)
     return number
 
 
@@ -162,31 +176,33 @@ def _bool(text: str) -> bool:
         return True
     if value in _NO:
         return False
-    raise ValueError(f"{text!r} is not yes or no")
+    raise _CellError("not_yes_no", f"{text!r} is not yes or no", value=text)
 
 
 def _time(text: str) -> dt.time:
     try:
         return parse_time(text, "time")
     except DiaryError:
-        raise ValueError(f"{text!r} is not a time of day (HH:MM, 00:00 to 23:59)") from None
+        message = f"{text!r} is not a time of day (HH:MM, 00:00 to 23:59)"
+        raise _CellError("not_a_time", message, value=text) from None
 
 
 def _day(text: str) -> dt.date:
     try:
         return parse_day(text)
     except DiaryError:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise _CellError("not_a_date", f"{text!r} is not a date (YYYY-MM-DD)", value=text) from None
 
 
 def _body_parts(text: str) -> frozenset[str]:
     parts = [p.strip().lower() for p in text.split(";") if p.strip()]
     unknown = [p for p in parts if p not in BODY_PARTS]
     if unknown:
-        raise ValueError(
+        message = (
             f"{', '.join(map(repr, unknown))} not allowed; use {', '.join(BODY_PARTS)} "
             "separated by ';'"
         )
+        raise _CellError("not_allowed_list", message, values=unknown, allowed=BODY_PARTS)
     return frozenset(parts)
 
 
@@ -199,7 +215,8 @@ def _medications(text: str) -> tuple[MedicationTaken, ...]:
         try:
             meds.append(MedicationTaken(name.strip(), parse_time(at, "time")))
         except DiaryError:
-            raise ValueError(f"{item!r} is not 'HH:MM name' (several separated by ';')") from None
+            message = f"{item!r} is not 'HH:MM name' (several separated by ';')"
+            raise _CellError("medication_format", message, value=item) from None
     return tuple(meds)
 
 
@@ -268,28 +285,36 @@ def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
     """
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise DiaryError(["the file is empty: a header row naming the columns is needed"])
+        message = "the file is empty: a header row naming the columns is needed"
+        raise DiaryError([_problem("file_empty", None, None, message)])
     if "\x00" in text:
-        raise DiaryError(["the file contains NUL characters: it is not a CSV text file"])
+        message = "the file contains NUL characters: it is not a CSV text file"
+        raise DiaryError([_problem("file_not_text", None, None, message)])
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise DiaryError([f"row 1: not valid CSV ({exc})"]) from None
+        message = f"row 1: not valid CSV ({exc})"
+        raise DiaryError([_problem("not_csv", 1, None, message, detail=str(exc))]) from None
     names = [h.strip() for h in header]
-    problems: list[str] = []
+    problems: list[Problem] = []
     missing = [c for c in COLUMNS if c not in names]
     unknown = [n for n in names if n not in COLUMNS]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if missing:
-        problems.append(f"row 1 (header): missing column(s): {', '.join(missing)}")
+        message = f"row 1 (header): missing column(s): {', '.join(missing)}"
+        problems.append(_problem("missing_columns", 1, None, message, columns=missing))
     if unknown:
-        problems.append(
+        message = (
             f"row 1 (header): unknown column(s): {', '.join(map(repr, unknown))}; "
             f"the columns are: {', '.join(COLUMNS)}"
         )
+        problems.append(
+            _problem("unknown_columns", 1, None, message, columns=unknown, allowed=COLUMNS)
+        )
     if duplicated:
-        problems.append(f"row 1 (header): column(s) given twice: {', '.join(duplicated)}")
+        message = f"row 1 (header): column(s) given twice: {', '.join(duplicated)}"
+        problems.append(_problem("duplicate_columns", 1, None, message, columns=duplicated))
     if problems:
         raise DiaryError(problems)
     entries: list[tuple[int, DiaryEntry]] = []
@@ -301,55 +326,74 @@ def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
             if not any(c.strip() for c in cells):
                 continue  # a blank line
             if row_number - 1 > MAX_ROWS:
-                problems.append(f"the file has more than {MAX_ROWS} rows; split it")
+                message = f"the file has more than {MAX_ROWS} rows; split it"
+                problems.append(_problem("too_many_rows", None, None, message, max=MAX_ROWS))
                 break
             entry = _read_row(row_number, names, cells, problems)
             if entry is None:
                 continue
             if entry.day in seen:
-                problems.append(
+                message = (
                     f"row {row_number}: {entry.day.isoformat()} is already on row "
                     f"{seen[entry.day]} (one entry per night)"
+                )
+                problems.append(
+                    _problem(
+                        "night_twice_in_file",
+                        row_number,
+                        "day",
+                        message,
+                        day=entry.day,
+                        first_row=seen[entry.day],
+                    )
                 )
                 continue
             seen[entry.day] = row_number
             entries.append((row_number, entry))
     except csv.Error as exc:
-        problems.append(f"row {row_number + 1}: not valid CSV ({exc})")
+        message = f"row {row_number + 1}: not valid CSV ({exc})"
+        problems.append(_problem("not_csv", row_number + 1, None, message, detail=str(exc)))
     if problems:
         raise DiaryError(problems)
     return entries
 
 
 def _read_row(
-    row_number: int, names: list[str], cells: list[str], problems: list[str]
+    row_number: int, names: list[str], cells: list[str], problems: list[Problem]
 ) -> DiaryEntry | None:
     where = f"row {row_number}"
     if len(cells) != len(names):
-        problems.append(f"{where}: {len(cells)} cells; the header has {len(names)} columns")
+        message = f"{where}: {len(cells)} cells; the header has {len(names)} columns"
+        problems.append(
+            _problem("cell_count", row_number, None, message, cells=len(cells), columns=len(names))
+        )
         return None
     values: dict[str, Any] = {}
     bad = False
     for name, cell in zip(names, cells, strict=True):
         if len(cell) > MAX_CELL_CHARS:
-            problems.append(f"{where}, column {name!r}: longer than {MAX_CELL_CHARS} characters")
+            message = f"{where}, column {name!r}: longer than {MAX_CELL_CHARS} characters"
+            problems.append(
+                _problem("cell_too_long", row_number, name, message, max=MAX_CELL_CHARS)
+            )
             bad = True
             continue
         try:
             values[name] = _PARSERS[name](cell)
-        except ValueError as exc:
-            problems.append(f"{where}, column {name!r}: {exc}")
+        except _CellError as exc:
+            message = f"{where}, column {name!r}: {exc}"
+            problems.append(_problem(exc.code, row_number, name, message, **exc.params))
             bad = True
     if bad:
         return None
     try:
         return DiaryEntry(**values)
     except DiaryError as exc:
-        for problem in exc.problems:
+        for item in exc.details:
             # "2024-03-01: onset ..." -> "row 3, column 'onset': ..."
-            _, _, rest = problem.partition(": ")
-            column = rest.split(" ", 1)[0].rstrip(":")
-            column = column if column in COLUMNS else ""
+            _, _, rest = item.message.partition(": ")
+            column = item.field if item.field in COLUMNS else None
             label = f"{where}, column {column!r}" if column else where
-            problems.append(f"{label}: {rest or problem}")
+            message = f"{label}: {rest or item.message}"
+            problems.append(Problem(item.code, message, column, row_number, item.params))
         return None

@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from quietlegs._errors import DiaryError
+from quietlegs._errors import DiaryError, Problem
 from quietlegs.diary._rules import DIARY_DAY_START_MIN
+from quietlegs.diary.problems import problem
 
 #: Body parts where symptoms may be felt.
 BODY_PARTS: tuple[str, ...] = ("legs", "arms", "other")
@@ -54,6 +55,17 @@ _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+def _with_message(item: Problem, message: str) -> Problem:
+    """``item`` with another English message (e.g. prefixed with the night)."""
+    return Problem(item.code, message, item.field, item.row, item.params)
+
+
+def _wrong_type(field: str, expected: str, message: str, value: Any) -> Problem:
+    """A value of the wrong kind; ``expected`` is one of
+    :data:`quietlegs.diary.problems.EXPECTED_KINDS`."""
+    return problem("wrong_type", field, message, expected=expected, value=repr(value))
+
+
 def parse_time(text: str, name: str) -> dt.time:
     """Parse a clock time ``HH:MM`` (00:00 to 23:59).
 
@@ -76,7 +88,8 @@ def parse_time(text: str, name: str) -> dt.time:
     """
     match = _TIME_RE.match(text.strip())
     if match is None:
-        raise DiaryError([f"{name}: {text!r} is not a time of day (HH:MM, 00:00 to 23:59)"])
+        message = f"{name}: {text!r} is not a time of day (HH:MM, 00:00 to 23:59)"
+        raise DiaryError([problem("not_a_time", name, message, value=text)])
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
@@ -101,11 +114,13 @@ def parse_day(text: str, name: str = "day") -> dt.date:
     """
     value = text.strip()
     if _DAY_RE.match(value) is None:
-        raise DiaryError([f"{name}: {text!r} is not a date (YYYY-MM-DD)"])
+        message = f"{name}: {text!r} is not a date (YYYY-MM-DD)"
+        raise DiaryError([problem("not_a_date", name, message, value=text)])
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise DiaryError([f"{name}: {text!r} is not a real date"]) from None
+        message = f"{name}: {text!r} is not a real date"
+        raise DiaryError([problem("not_a_real_date", name, message, value=text)]) from None
 
 
 def format_time(value: dt.time | None) -> str:
@@ -160,25 +175,38 @@ class MedicationTaken:
             raise DiaryError(problems)
 
 
-def _medication_problems(med: Any, where: str) -> list[str]:
-    problems: list[str] = []
+def _medication_problems(med: Any, where: str) -> list[Problem]:
+    problems: list[Problem] = []
     name = getattr(med, "name", None)
     at = getattr(med, "at", None)
+    field = "medications"
     if not isinstance(name, str):
-        problems.append(f"{where}: the name must be text; got {type(name).__name__}")
+        message = f"{where}: the name must be text; got {type(name).__name__}"
+        problems.append(problem("medication_name_not_text", field, message))
     else:
         clean = name.strip()
         if not clean:
-            problems.append(f"{where}: the name is empty")
+            problems.append(problem("medication_name_empty", field, f"{where}: the name is empty"))
         elif len(clean) > MAX_MEDICATION_NAME_CHARS:
-            problems.append(
+            message = (
                 f"{where}: the name is {len(clean)} characters long; at most "
                 f"{MAX_MEDICATION_NAME_CHARS} are allowed"
             )
+            problems.append(
+                problem(
+                    "medication_name_too_long",
+                    field,
+                    message,
+                    length=len(clean),
+                    max=MAX_MEDICATION_NAME_CHARS,
+                )
+            )
         if ";" in name or _CONTROL_RE.search(name) or "\n" in name or "\t" in name:
-            problems.append(f"{where}: the name may not contain ';', tabs, line breaks or controls")
+            message = f"{where}: the name may not contain ';', tabs, line breaks or controls"
+            problems.append(problem("medication_name_characters", field, message))
     if not isinstance(at, dt.time):
-        problems.append(f"{where}: the time must be a time of day; got {type(at).__name__}")
+        message = f"{where}: the time must be a time of day; got {type(at).__name__}"
+        problems.append(problem("medication_time_not_a_time", field, message))
     return problems
 
 
@@ -277,29 +305,36 @@ class DiaryEntry:
             object.__setattr__(self, "note", self.note.strip())
         problems = self._problems()
         if problems:
-            raise DiaryError([f"{self._label()}{p}" for p in problems])
+            label = self._label()
+            raise DiaryError([_with_message(p, label + p.message) for p in problems])
 
     def _label(self) -> str:
         return f"{self.day.isoformat()}: " if isinstance(self.day, dt.date) else ""
 
-    def _problems(self) -> list[str]:
-        p: list[str] = []
+    def _problems(self) -> list[Problem]:
+        p: list[Problem] = []
         if not isinstance(self.day, dt.date) or isinstance(self.day, dt.datetime):
-            p.append(f"day must be a date; got {type(self.day).__name__} {self.day!r}")
+            message = f"day must be a date; got {type(self.day).__name__} {self.day!r}"
+            p.append(_wrong_type("day", "date", message, self.day))
         else:
             today = dt.date.today()
             if self.day > today:
-                p.append(
+                message = (
                     f"day {self.day.isoformat()} is in the future (today is "
                     f"{today.isoformat()}); an entry is about a night that has begun"
                 )
+                p.append(problem("day_in_future", "day", message, day=self.day, today=today))
             if self.day < EARLIEST_DAY:
-                p.append(f"day {self.day.isoformat()} is before {EARLIEST_DAY.isoformat()}")
+                message = f"day {self.day.isoformat()} is before {EARLIEST_DAY.isoformat()}"
+                p.append(
+                    problem("day_too_early", "day", message, day=self.day, earliest=EARLIEST_DAY)
+                )
         _int_in(p, "severity", self.severity, 0, RATING_MAX, required=True)
         for name in ("onset", "bedtime", "last_caffeine"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, dt.time) or value.tzinfo is not None):
-                p.append(f"{name} must be a time of day (HH:MM); got {value!r}")
+                message = f"{name} must be a time of day (HH:MM); got {value!r}"
+                p.append(_wrong_type(name, "time", message, value))
         _int_in(p, "rest_latency_min", self.rest_latency_min, 0, MAX_LATENCY_MIN, unit="min")
         _int_in(p, "sleep_latency_min", self.sleep_latency_min, 0, MAX_LATENCY_MIN, unit="min")
         _int_in(p, "awakenings", self.awakenings, 0, MAX_AWAKENINGS)
@@ -308,51 +343,94 @@ class DiaryEntry:
         _int_in(p, "caffeine_drinks", self.caffeine_drinks, 0, MAX_CAFFEINE_DRINKS, required=True)
         _int_in(p, "exercise_min", self.exercise_min, 0, MAX_EXERCISE_MIN, True, "min")
         if isinstance(self.alcohol_units, bool) or not isinstance(self.alcohol_units, float):
-            p.append(f"alcohol_units must be a number; got {self.alcohol_units!r}")
+            message = f"alcohol_units must be a number; got {self.alcohol_units!r}"
+            p.append(_wrong_type("alcohol_units", "number", message, self.alcohol_units))
         elif not 0.0 <= self.alcohol_units <= MAX_ALCOHOL_UNITS:  # also refuses NaN
-            p.append(
+            message = (
                 f"alcohol_units must be between 0 and {MAX_ALCOHOL_UNITS:g}; "
                 f"got {self.alcohol_units:g}"
             )
+            p.append(
+                problem(
+                    "out_of_range",
+                    "alcohol_units",
+                    message,
+                    low=0,
+                    high=MAX_ALCOHOL_UNITS,
+                    value=self.alcohol_units,
+                    unit="",
+                )
+            )
         for name in ("nicotine", "long_sitting", "sweets_before_bed", "stress"):
             if not isinstance(getattr(self, name), bool):
-                p.append(f"{name} must be true or false; got {getattr(self, name)!r}")
+                message = f"{name} must be true or false; got {getattr(self, name)!r}"
+                p.append(_wrong_type(name, "boolean", message, getattr(self, name)))
         if not isinstance(self.body_parts, frozenset) or not all(
             isinstance(b, str) for b in self.body_parts
         ):
-            p.append(f"body_parts must be a set of {', '.join(BODY_PARTS)}")
+            message = f"body_parts must be a set of {', '.join(BODY_PARTS)}"
+            p.append(_wrong_type("body_parts", "body_parts", message, self.body_parts))
         else:
             unknown = sorted(self.body_parts - set(BODY_PARTS))
             if unknown:
-                p.append(
+                message = (
                     f"body_parts: {', '.join(map(repr, unknown))} not allowed; "
                     f"allowed: {', '.join(BODY_PARTS)}"
+                )
+                p.append(
+                    problem(
+                        "not_allowed", "body_parts", message, values=unknown, allowed=BODY_PARTS
+                    )
                 )
         if self.exercise_intensity is not None and self.exercise_intensity not in (
             EXERCISE_INTENSITIES
         ):
-            p.append(
+            message = (
                 f"exercise_intensity must be one of {', '.join(EXERCISE_INTENSITIES)}; "
                 f"got {self.exercise_intensity!r}"
             )
+            p.append(
+                problem(
+                    "not_allowed",
+                    "exercise_intensity",
+                    message,
+                    values=[self.exercise_intensity],
+                    allowed=EXERCISE_INTENSITIES,
+                )
+            )
         if not isinstance(self.medications, tuple):
-            p.append("medications must be a list of (name, time)")
+            message = "medications must be a list of (name, time)"
+            p.append(_wrong_type("medications", "list", message, self.medications))
         else:
             if len(self.medications) > MAX_MEDICATIONS:
-                p.append(f"medications: {len(self.medications)} given; at most {MAX_MEDICATIONS}")
+                message = f"medications: {len(self.medications)} given; at most {MAX_MEDICATIONS}"
+                p.append(
+                    problem(
+                        "too_many",
+                        "medications",
+                        message,
+                        count=len(self.medications),
+                        max=MAX_MEDICATIONS,
+                    )
+                )
             for i, med in enumerate(self.medications, 1):
                 if not isinstance(med, MedicationTaken):
-                    p.append(f"medications[{i}] must be a MedicationTaken; got {med!r}")
+                    message = f"medications[{i}] must be a MedicationTaken; got {med!r}"
+                    p.append(_wrong_type("medications", "medication", message, med))
         if not isinstance(self.note, str):
-            p.append(f"note must be text; got {type(self.note).__name__}")
+            message = f"note must be text; got {type(self.note).__name__}"
+            p.append(_wrong_type("note", "text", message, self.note))
         else:
             if len(self.note) > MAX_NOTE_CHARS:
-                p.append(f"note is {len(self.note)} characters long; at most {MAX_NOTE_CHARS}")
+                message = f"note is {len(self.note)} characters long; at most {MAX_NOTE_CHARS}"
+                p.append(
+                    problem("too_long", "note", message, length=len(self.note), max=MAX_NOTE_CHARS)
+                )
             if _CONTROL_RE.search(self.note):
-                p.append("note contains control characters")
+                p.append(problem("control_characters", "note", "note contains control characters"))
         if p:
             # Check the combinations only when the values are themselves valid.
-            bad = {problem.split(" ", 1)[0].rstrip(":") for problem in p}
+            bad = {item.field for item in p}
             involved = {"severity", "onset", "rest_latency_min", "body_parts"}
             involved |= {"caffeine_drinks", "last_caffeine", "exercise_min", "exercise_intensity"}
             if bad & involved:
@@ -360,32 +438,74 @@ class DiaryEntry:
         # Values that contradict each other.
         if self.severity == 0:
             if self.onset is not None:
-                p.append(
+                message = (
                     f"onset {format_time(self.onset)} given but severity is 0 (no symptoms); "
                     "leave the onset empty or give a severity above 0"
                 )
+                p.append(problem("given_without_symptoms", "onset", message, value=self.onset))
             if self.rest_latency_min is not None:
-                p.append("rest_latency_min given but severity is 0 (no symptoms)")
-            if self.body_parts:
+                message = "rest_latency_min given but severity is 0 (no symptoms)"
                 p.append(
+                    problem(
+                        "given_without_symptoms",
+                        "rest_latency_min",
+                        message,
+                        value=self.rest_latency_min,
+                    )
+                )
+            if self.body_parts:
+                parts = [b for b in BODY_PARTS if b in self.body_parts]
+                message = (
                     f"body_parts {', '.join(sorted(self.body_parts))} given but severity is 0 "
                     "(no symptoms)"
                 )
+                p.append(problem("given_without_symptoms", "body_parts", message, value=parts))
         elif not self.body_parts:
-            p.append(
+            message = (
                 f"body_parts: severity is {self.severity}, so say where the symptoms were "
                 f"({', '.join(BODY_PARTS)})"
             )
-        if self.caffeine_drinks == 0 and self.last_caffeine is not None:
             p.append(
+                problem(
+                    "body_parts_required",
+                    "body_parts",
+                    message,
+                    severity=self.severity,
+                    allowed=BODY_PARTS,
+                )
+            )
+        if self.caffeine_drinks == 0 and self.last_caffeine is not None:
+            message = (
                 f"last_caffeine {format_time(self.last_caffeine)} given but caffeine_drinks is 0"
             )
-        if self.exercise_min == 0 and self.exercise_intensity is not None:
-            p.append(f"exercise_intensity {self.exercise_intensity!r} given but exercise_min is 0")
-        if self.exercise_min > 0 and self.exercise_intensity is None:
             p.append(
+                problem(
+                    "given_without_caffeine", "last_caffeine", message, value=self.last_caffeine
+                )
+            )
+        if self.exercise_min == 0 and self.exercise_intensity is not None:
+            message = f"exercise_intensity {self.exercise_intensity!r} given but exercise_min is 0"
+            p.append(
+                problem(
+                    "given_without_exercise",
+                    "exercise_intensity",
+                    message,
+                    value=self.exercise_intensity,
+                )
+            )
+        if self.exercise_min > 0 and self.exercise_intensity is None:
+            message = (
                 f"exercise_intensity is needed with {self.exercise_min} min of exercise "
                 f"({', '.join(EXERCISE_INTENSITIES)})"
+            )
+            p.append(
+                problem(
+                    "intensity_required",
+                    "exercise_intensity",
+                    message,
+                    minutes=self.exercise_min,
+                    allowed=EXERCISE_INTENSITIES,
+                )
             )
         return p
 
@@ -432,7 +552,9 @@ class DiaryEntry:
             Naming every problem.
         """
         known = {f.name for f in fields(cls)}
-        problems = [f"{k}: unknown field" for k in data if k not in known]
+        problems = [
+            problem("unknown_field", str(k), f"{k}: unknown field") for k in data if k not in known
+        ]
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key not in known:
@@ -440,10 +562,10 @@ class DiaryEntry:
             try:
                 values[key] = _field_from_json(key, value)
             except DiaryError as exc:
-                problems.extend(exc.problems)
+                problems.extend(exc.details)
         for required in ("day", "severity"):
             if required not in data:
-                problems.append(f"{required}: missing")
+                problems.append(problem("missing", required, f"{required}: missing"))
         if problems:
             raise DiaryError(problems)
         return cls(**values)
@@ -452,32 +574,40 @@ class DiaryEntry:
 def _field_from_json(key: str, value: Any) -> Any:
     if key == "day":
         if not isinstance(value, str):
-            raise DiaryError([f"day must be a date string YYYY-MM-DD; got {value!r}"])
+            message = f"day must be a date string YYYY-MM-DD; got {value!r}"
+            raise DiaryError([_wrong_type("day", "date", message, value)])
         return parse_day(value)
     if key in ("onset", "bedtime", "last_caffeine"):
         if value is None:
             return None
         if not isinstance(value, str):
-            raise DiaryError([f"{key} must be a time string HH:MM; got {value!r}"])
+            message = f"{key} must be a time string HH:MM; got {value!r}"
+            raise DiaryError([_wrong_type(key, "time", message, value)])
         return parse_time(value, key)
     if key == "body_parts":
         if not isinstance(value, (list, tuple)):
-            raise DiaryError([f"body_parts must be a list; got {value!r}"])
+            message = f"body_parts must be a list; got {value!r}"
+            raise DiaryError([_wrong_type("body_parts", "list", message, value)])
         return frozenset(value)
     if key == "medications":
         if not isinstance(value, (list, tuple)):
-            raise DiaryError([f"medications must be a list; got {value!r}"])
+            message = f"medications must be a list; got {value!r}"
+            raise DiaryError([_wrong_type("medications", "list", message, value)])
         meds = []
-        problems: list[str] = []
+        problems: list[Problem] = []
         for i, item in enumerate(value, 1):
             if not isinstance(item, Mapping) or set(item) != {"name", "at"}:
-                problems.append(f"medications[{i}] must be {{'name': ..., 'at': 'HH:MM'}}")
+                message = f"medications[{i}] must be {{'name': ..., 'at': 'HH:MM'}}"
+                problems.append(_wrong_type("medications", "medication", message, item))
                 continue
             try:
                 at = parse_time(str(item["at"]), f"medications[{i}].at")
                 meds.append(MedicationTaken(item["name"], at))
             except DiaryError as exc:
-                problems.extend(exc.problems)
+                problems.extend(
+                    Problem(d.code, d.message, "medications", None, {**d.params, "item": i})
+                    for d in exc.details
+                )
         if problems:
             raise DiaryError(problems)
         return tuple(meds)
@@ -485,7 +615,7 @@ def _field_from_json(key: str, value: Any) -> Any:
 
 
 def _int_in(
-    problems: list[str],
+    problems: list[Problem],
     name: str,
     value: Any,
     low: int,
@@ -495,13 +625,18 @@ def _int_in(
 ) -> None:
     if value is None:
         if required:
-            problems.append(f"{name} is required ({low} to {high})")
+            message = f"{name} is required ({low} to {high})"
+            problems.append(problem("required", name, message, low=low, high=high))
         return
     suffix = f" {unit}" if unit else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(f"{name} must be a whole number; got {value!r}")
+        message = f"{name} must be a whole number; got {value!r}"
+        problems.append(_wrong_type(name, "whole_number", message, value))
     elif not low <= value <= high:
-        problems.append(f"{name} must be between {low} and {high}{suffix}; got {value}{suffix}")
+        message = f"{name} must be between {low} and {high}{suffix}; got {value}{suffix}"
+        problems.append(
+            problem("out_of_range", name, message, low=low, high=high, value=value, unit=unit)
+        )
 
 
 class Diary:
@@ -520,16 +655,17 @@ class Diary:
 
     def __init__(self, entries: Iterable[DiaryEntry] = ()) -> None:
         by_day: dict[dt.date, DiaryEntry] = {}
-        problems: list[str] = []
+        problems: list[Problem] = []
         for entry in entries:
             if not isinstance(entry, DiaryEntry):
-                problems.append(f"not a DiaryEntry: {entry!r}")
+                problems.append(problem("not_an_entry", None, f"not a DiaryEntry: {entry!r}"))
                 continue
             if entry.day in by_day:
-                problems.append(
+                message = (
                     f"{entry.day.isoformat()}: more than one entry for this night "
                     "(one entry per night; edit the existing one instead)"
                 )
+                problems.append(problem("night_twice", "day", message, day=entry.day))
                 continue
             by_day[entry.day] = entry
         if problems:
@@ -586,7 +722,8 @@ class Diary:
             If there is no entry for that night to replace.
         """
         if entry.day not in self._by_day:
-            raise DiaryError([f"{entry.day.isoformat()}: no entry for this night to replace"])
+            message = f"{entry.day.isoformat()}: no entry for this night to replace"
+            raise DiaryError([problem("no_entry_to_replace", "day", message, day=entry.day)])
         return Diary({**self._by_day, entry.day: entry}.values())
 
     def between(self, start: dt.date, end: dt.date) -> list[DiaryEntry]:

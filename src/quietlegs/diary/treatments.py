@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from quietlegs._errors import DiaryError
+from quietlegs._errors import DiaryError, Problem
 
 if TYPE_CHECKING:
     from quietlegs.knowledge import KnowledgeBase
@@ -61,46 +61,64 @@ class TreatmentPeriod:
     def __post_init__(self) -> None:
         if isinstance(self.changes, (list, set, frozenset)):
             object.__setattr__(self, "changes", tuple(sorted(self.changes)))
-        problems: list[str] = []
+        problems: list[Problem] = []
         label = f"treatment {self.treatment_id!r}"
+
+        def add(code: str, field: str, message: str, **params: Any) -> None:
+            params.setdefault("treatment", self.treatment_id)
+            problems.append(Problem(code, message, field, None, params))
+
         if not isinstance(self.treatment_id, str) or not self.treatment_id:
-            problems.append(f"treatment_id must be a knowledge-base id; got {self.treatment_id!r}")
+            message = f"treatment_id must be a knowledge-base id; got {self.treatment_id!r}"
+            add("unknown_treatment", "treatment_id", message, value=repr(self.treatment_id))
         today = dt.date.today()
         if not _is_date(self.start):
-            problems.append(f"{label}: start must be a date; got {self.start!r}")
+            message = f"{label}: start must be a date; got {self.start!r}"
+            add("wrong_type", "start", message, expected="date", value=repr(self.start))
         elif self.start > today:
-            problems.append(f"{label}: start {self.start.isoformat()} is in the future")
+            message = f"{label}: start {self.start.isoformat()} is in the future"
+            add("day_in_future", "start", message, day=self.start, today=today)
         if self.stop is not None:
             if not _is_date(self.stop):
-                problems.append(f"{label}: stop must be a date; got {self.stop!r}")
+                message = f"{label}: stop must be a date; got {self.stop!r}"
+                add("wrong_type", "stop", message, expected="date", value=repr(self.stop))
             elif self.stop > today:
-                problems.append(f"{label}: stop {self.stop.isoformat()} is in the future")
+                message = f"{label}: stop {self.stop.isoformat()} is in the future"
+                add("day_in_future", "stop", message, day=self.stop, today=today)
             elif _is_date(self.start) and self.stop < self.start:
-                problems.append(
+                message = (
                     f"{label}: stop {self.stop.isoformat()} is before start "
                     f"{self.start.isoformat()}"
                 )
+                add("stop_before_start", "stop", message, stop=self.stop, start=self.start)
         if not isinstance(self.changes, tuple) or not all(_is_date(c) for c in self.changes):
-            problems.append(f"{label}: changes must be a list of dates")
+            message = f"{label}: changes must be a list of dates"
+            add("wrong_type", "changes", message, expected="dates", value=repr(self.changes))
         elif _is_date(self.start):
             if len(set(self.changes)) != len(self.changes):
-                problems.append(f"{label}: the same change day is given twice")
+                add("change_twice", "changes", f"{label}: the same change day is given twice")
             for change in self.changes:
                 if change <= self.start:
-                    problems.append(
+                    message = (
                         f"{label}: change {change.isoformat()} is not after start "
                         f"{self.start.isoformat()}"
                     )
+                    add("change_not_after_start", "changes", message, day=change, start=self.start)
                 elif self.stop is not None and _is_date(self.stop) and change > self.stop:
-                    problems.append(
+                    message = (
                         f"{label}: change {change.isoformat()} is after stop "
                         f"{self.stop.isoformat()}"
                     )
+                    add("change_after_stop", "changes", message, day=change, stop=self.stop)
                 elif change > today:
-                    problems.append(f"{label}: change {change.isoformat()} is in the future")
+                    message = f"{label}: change {change.isoformat()} is in the future"
+                    add("day_in_future", "changes", message, day=change, today=today)
         for name in ("dopaminergic", "over_the_counter"):
             if not isinstance(getattr(self, name), bool):
-                problems.append(f"{label}: {name} must be true or false")
+                message = f"{label}: {name} must be true or false"
+                add(
+                    "wrong_type", name, message, expected="boolean", value=repr(getattr(self, name))
+                )
         if problems:
             raise DiaryError(problems)
         if self.changes != tuple(sorted(self.changes)):
@@ -210,12 +228,12 @@ def treatment_period(
     item = kb.treatments.get(treatment_id)
     if item is None or item.timeline is None:
         allowed = ", ".join(timeline_treatments(kb))
-        raise DiaryError(
-            [
-                f"treatment_id {treatment_id!r} is not a treatment that can be recorded; "
-                f"allowed: {allowed}"
-            ]
+        message = (
+            f"treatment_id {treatment_id!r} is not a treatment that can be recorded; "
+            f"allowed: {allowed}"
         )
+        params = {"value": repr(treatment_id), "treatment": treatment_id}
+        raise DiaryError([Problem("unknown_treatment", message, "treatment_id", None, params)])
     return TreatmentPeriod(
         treatment_id=treatment_id,
         start=start,
