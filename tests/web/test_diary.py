@@ -498,7 +498,7 @@ def test_a_change_outside_the_treatment_is_refused(patient: User, clinician: Use
     client = login(clinician)
     url = f"/clinic/patients/{patient.pk}/diary/treatments/{period.pk}/change/"
     response = client.post(url, {f"p{period.pk}-day": night(2).isoformat()}, follow=True)
-    assert "is after stop" in response.content.decode()
+    assert "is after the last day" in response.content.decode()
     assert not TreatmentChange.objects.exists()
 
 
@@ -654,10 +654,10 @@ def test_api_refuses_a_second_entry_for_a_night(patient: User) -> None:
     [
         ({"severity": 11}, ["body", "severity"], "less than or equal to 10"),
         ({"onset": "25:00"}, ["body", "onset"], "should match pattern"),
-        ({"severity": 0}, ["body", "onset"], "onset 22:00 given but severity is 0"),
+        ({"severity": 0}, ["body", "onset"], "onset: 22:00 given but severity is 0"),
         ({"body_parts": ["tail"]}, ["body", "body_parts"], "'tail' not allowed"),
         ({"mood": 3}, ["body", "mood"], "Extra inputs are not permitted"),
-        ({"note": "a\x00b"}, ["body", "note"], "note contains control characters"),
+        ({"note": "a\x00b"}, ["body", "note"], "note: contains control characters"),
     ],
 )
 def test_api_names_every_problem(

@@ -171,8 +171,15 @@ class AssessmentOut(AssessmentSummaryOut):
 
 class ErrorItem(Schema):
     loc: list[str | int] = Field(description="Where the problem is, e.g. [body, answers].")
-    msg: str = Field(description="What is wrong, in words.")
+    msg: str = Field(description="What is wrong, in words (in the request's language).")
     type: str
+    code: str | None = Field(
+        None,
+        description=(
+            "For a diary entry's problems (type invalid_diary_entry): the kind of problem, "
+            "stable across languages, e.g. out_of_range or given_without_symptoms."
+        ),
+    )
 
 
 class ValidationErrorOut(Schema):

@@ -35,6 +35,7 @@ from quietlegs.web.api.schemas import ErrorOut, ValidationErrorOut
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.diary import services
 from quietlegs.web.diary.models import DiaryEntry, Source
+from quietlegs.web.diary.problems import for_api
 
 NOT_A_PATIENT = "Only patients keep a diary; clinicians read their patients' diaries in the clinic."
 NIGHT_TAKEN = "There is already an entry for {day}: change it with PUT /me/diary/entries/{day}."
@@ -137,16 +138,9 @@ def _out(row: DiaryEntry) -> dict[str, Any]:
 
 
 def _problems(exc: DiaryError) -> dict[str, Any]:
-    items = []
-    for problem in exc.problems:
-        text = problem
-        head, _, rest = problem.partition(": ")
-        if rest and head[:4].isdigit() and "-" in head:  # "2024-03-01: ..." (the night)
-            text = rest
-        field = text.split(" ", 1)[0].rstrip(":").split("[", 1)[0]
-        loc: list[str | int] = ["body", field] if field in DiaryEntryIn.model_fields else ["body"]
-        items.append({"loc": loc, "msg": text, "type": "invalid_diary_entry"})
-    return {"detail": items}
+    """A 422 body: one item per problem, its ``code`` kept and its ``msg`` in the
+    request's language."""
+    return {"detail": [for_api(p, DiaryEntryIn.model_fields) for p in exc.details]}
 
 
 def _core_entry(day: dt.date, values: DiaryValues) -> core.DiaryEntry:

@@ -31,6 +31,7 @@ from quietlegs.diary.entry import (
     parse_time,
 )
 from quietlegs.web.diary import services
+from quietlegs.web.diary.problems import for_form
 from quietlegs.web.knowledge import current_language
 
 if TYPE_CHECKING:
@@ -323,8 +324,8 @@ class DiaryEntryForm(forms.Form):
                 note=cleaned["note"],
             )
         except DiaryError as exc:  # the core's last word (rare: the form checks first)
-            for problem in exc.problems:
-                self.add_error(None, problem)
+            for problem in exc.details:
+                self.add_error(None, for_form(problem))
         return cleaned
 
 

@@ -21,7 +21,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from quietlegs import DiaryError
+from quietlegs import DiaryError, Problem
 from quietlegs import diary as core
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
@@ -157,9 +157,9 @@ def update_entry(
         If ``expected_version`` is given and the row has changed since.
     """
     if entry.day != row.day:
-        raise DiaryError(
-            [f"day: an entry's night cannot change ({row.day.isoformat()} to {entry.day})"]
-        )
+        message = f"day: an entry's night cannot change ({row.day.isoformat()} to {entry.day})"
+        params = {"day": row.day, "new": entry.day}
+        raise DiaryError([Problem("night_cannot_change", message, "day", None, params)])
     with transaction.atomic():
         locked = DiaryEntry.objects.select_for_update().get(pk=row.pk, patient=patient)
         if expected_version is not None and locked.version != expected_version:
@@ -211,13 +211,25 @@ def import_csv(request: HttpRequest, patient: User, actor: User, text: str) -> i
     taken = set(entries(patient).filter(day__in=days).values_list("day", flat=True))
     today = local_today()
     problems = [
-        f"row {n}: {entry.day.isoformat()} already has an entry in your diary "
-        "(edit it there, or leave this row out)"
+        Problem(
+            "night_in_diary",
+            f"row {n}: {entry.day.isoformat()} already has an entry in your diary "
+            "(edit it there, or leave this row out)",
+            None,
+            n,
+            {"day": entry.day},
+        )
         for n, entry in rows
         if entry.day in taken
     ]
     problems += [
-        f"row {n}, column 'day': day {entry.day.isoformat()} is in the future"
+        Problem(
+            "day_in_future",
+            f"row {n}, column 'day': day {entry.day.isoformat()} is in the future",
+            "day",
+            n,
+            {"day": entry.day, "today": today},
+        )
         for n, entry in rows
         if entry.day > today
     ]
@@ -234,7 +246,8 @@ def import_csv(request: HttpRequest, patient: User, actor: User, text: str) -> i
         try:
             DiaryEntry.objects.bulk_create(created)
         except IntegrityError as exc:  # a night saved meanwhile
-            raise DiaryError(["a night of the file was recorded meanwhile; try again"]) from exc
+            message = "a night of the file was recorded meanwhile; try again"
+            raise DiaryError([Problem("recorded_meanwhile", message)]) from exc
         record(request, AuditEvent.Action.CREATE, patient=patient, object_type="diary_import")
     return len(rows)
 
@@ -310,8 +323,10 @@ def _check_may_record(actor: User, patient: User, treatment_id: str) -> None:
     if actor.is_patient:
         item = kb().treatments.get(treatment_id)
         if item is None or item.timeline is None or not item.timeline.over_the_counter:
+            message = f"treatment_id {treatment_id!r}: patients record only over-the-counter items"
+            params = {"treatment": treatment_id}
             raise DiaryError(
-                [f"treatment_id {treatment_id!r}: patients record only over-the-counter items"]
+                [Problem("over_the_counter_only", message, "treatment_id", None, params)]
             )
 
 
@@ -384,7 +399,9 @@ def add_change(
     """
     existing = [c.day for c in period.changes.all()]
     if day in existing:
-        raise DiaryError([f"change {day.isoformat()} is already recorded"])
+        message = f"change {day.isoformat()} is already recorded"
+        params = {"day": day, "treatment": period.treatment_id}
+        raise DiaryError([Problem("change_recorded", message, "changes", None, params)])
     to_core_period(period, [*existing, day])
     with transaction.atomic():
         change = TreatmentChange.objects.create(

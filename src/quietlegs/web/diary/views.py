@@ -37,6 +37,8 @@ from quietlegs.web.diary.forms import (
     TreatmentForm,
 )
 from quietlegs.web.diary.models import DiaryEntry, Source
+from quietlegs.web.diary.problems import for_csv, for_treatment
+from quietlegs.web.diary.problems import texts as problem_texts
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.records.views import clinician_required
 
@@ -293,7 +295,7 @@ def import_csv(request: HttpRequest) -> HttpResponseBase:
         try:
             count = services.import_csv(request, patient, patient, form.cleaned_data["file"])
         except DiaryError as exc:
-            problems = exc.problems
+            problems = problem_texts(exc, for_csv)
         else:
             messages.success(
                 request,
@@ -310,6 +312,10 @@ def import_csv(request: HttpRequest) -> HttpResponseBase:
 
 
 # --- treatments ------------------------------------------------------------------------------
+
+
+def _treatment_name(treatment_id: str) -> str:
+    return services.treatment_name(treatment_id, current_language())
 
 
 def _treatment_post(
@@ -333,8 +339,8 @@ def _treatment_post(
     except PermissionError as exc:
         raise Http404("No such patient.") from exc
     except DiaryError as exc:
-        for problem in exc.problems:
-            form.add_error(None, problem)
+        for problem in exc.details:
+            form.add_error(None, for_treatment(problem, _treatment_name))
         return None
     messages.success(request, _("The treatment was added to the timeline."))
     return redirect(back)
@@ -358,7 +364,9 @@ def _period_day_post(
                     note=form.cleaned_data["note"],
                 )
         except DiaryError as exc:
-            messages.error(request, "; ".join(exc.problems))
+            messages.error(
+                request, "; ".join(for_treatment(p, _treatment_name) for p in exc.details)
+            )
         else:
             messages.success(
                 request,
