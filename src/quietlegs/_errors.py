@@ -104,8 +104,33 @@ class SchedulingError(QuietlegsError, ValueError):
 
     Raised by :mod:`quietlegs.scheduling` for overlapping availability windows,
     empty or inverted time ranges, unknown time zones, visit types or urgency
-    levels. The message names the parameter, what was allowed and what was given.
+    levels. The message names the parameter, what was allowed and what was given;
+    ``problem`` holds it as :class:`Problem` data (a stable ``code``, the ``field``,
+    the ``params``) for shells that word it in another language.
+
+    Parameters
+    ----------
+    message : str
+        The problem in English.
+    code : str
+        The kind of problem (``"out_of_range"``, ``"windows_overlap"``...); ``"invalid"``
+        when no other code fits.
+    field : str | None
+        The parameter concerned, by its name (``"duration_min"``).
+    params : mapping, optional
+        The values the message is made of.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.problem = Problem(code, message, field, None, dict(params or {}))
 
 
 class SlotUnavailableError(SchedulingError):

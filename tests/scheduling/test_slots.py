@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +22,7 @@ from quietlegs.scheduling import (
     Slot,
     VisitSpec,
     WeeklyWindow,
+    check_no_overlap,
     localize,
     parse_slot_key,
 )
@@ -409,3 +411,41 @@ def test_the_core_does_not_import_django() -> None:
     code = "import sys, quietlegs.scheduling; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- problems as data (for shells that word them in another language) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "field", "params"),
+    [
+        ({"duration_min": 1}, "out_of_range", "duration_min",
+         {"low": 5, "high": 960, "value": 1, "unit": "min"}),
+        ({"duration_min": 30, "buffer_min": 241}, "out_of_range", "buffer_min",
+         {"low": 0, "high": 240, "value": 241, "unit": "min"}),
+        ({"duration_min": 30.5}, "not_a_whole_number", "duration_min",
+         {"low": 5, "high": 960, "value": "30.5", "unit": "min"}),
+    ],
+)  # fmt: skip
+def test_a_visit_spec_problem_carries_its_field_and_values(
+    kwargs: dict[str, Any], code: str, field: str, params: dict[str, Any]
+) -> None:
+    with pytest.raises(SchedulingError, match=field) as info:
+        VisitSpec(1, **kwargs)
+    problem = info.value.problem
+    assert (problem.code, problem.field, dict(problem.params)) == (code, field, params)
+    assert problem.message == str(info.value)
+
+
+def test_an_overlap_carries_both_windows() -> None:
+    a = WeeklyWindow(7, 1, 0, time(9), time(13))
+    b = WeeklyWindow(7, 2, 0, time(12), time(14))
+    with pytest.raises(SchedulingError, match="availability windows overlap") as info:
+        check_no_overlap([a, b])
+    problem = info.value.problem
+    assert problem.code == "overlap"
+    assert dict(problem.params) == {
+        "first": {"clinician": 7, "visit_type": 1, "weekday": 0, "start": time(9), "end": time(13)},
+        "second": {"clinician": 7, "visit_type": 2, "weekday": 0, "start": time(12),
+                   "end": time(14)},
+    }  # fmt: skip

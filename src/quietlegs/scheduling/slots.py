@@ -97,10 +97,21 @@ def _minutes(t: time) -> int:
 
 
 def _check_int(name: str, value: int, low: int, high: int, unit: str) -> None:
+    params = {"low": low, "high": high, "value": value, "unit": unit}
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SchedulingError(f"{name} must be a whole number of {unit}; got {value!r}")
+        raise SchedulingError(
+            f"{name} must be a whole number of {unit}; got {value!r}",
+            code="not_a_whole_number",
+            field=name,
+            params={**params, "value": repr(value)},
+        )
     if not low <= value <= high:
-        raise SchedulingError(f"{name} must be between {low} and {high} {unit}; got {value}")
+        raise SchedulingError(
+            f"{name} must be between {low} and {high} {unit}; got {value}",
+            code="out_of_range",
+            field=name,
+            params=params,
+        )
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -189,6 +200,16 @@ class WeeklyWindow:
             f" (clinician {self.clinician}, visit type {self.visit_type})"
         )
 
+    def as_params(self) -> dict[str, object]:
+        """The window as the params of a problem (a shell words it in its language)."""
+        return {
+            "clinician": self.clinician,
+            "visit_type": self.visit_type,
+            "weekday": self.weekday,
+            "start": self.start,
+            "end": self.end,
+        }
+
 
 @dataclass(frozen=True)
 class ExtraHours:
@@ -210,6 +231,16 @@ class ExtraHours:
             f"{self.day:%Y-%m-%d} {self.start:%H:%M}–{self.end:%H:%M}"
             f" (clinician {self.clinician}, visit type {self.visit_type})"
         )
+
+    def as_params(self) -> dict[str, object]:
+        """The extra hours as the params of a problem (a shell words them in its language)."""
+        return {
+            "clinician": self.clinician,
+            "visit_type": self.visit_type,
+            "day": self.day,
+            "start": self.start,
+            "end": self.end,
+        }
 
 
 @dataclass(frozen=True)
@@ -539,7 +570,9 @@ def check_no_overlap(
             if _week_overlap(a, b):
                 raise SchedulingError(
                     f"availability windows overlap: {a.describe()} and {b.describe()}; "
-                    "a clinician can be in one place at a time"
+                    "a clinician can be in one place at a time",
+                    code="overlap",
+                    params={"first": a.as_params(), "second": b.as_params()},
                 )
     extras = list(extra_hours)
     for i, x in enumerate(extras):
@@ -550,7 +583,9 @@ def check_no_overlap(
                 if y_start < x_end and x_start < y_end:
                     raise SchedulingError(
                         f"extra hours overlap: {x.describe()} and {y.describe()}; "
-                        "a clinician can be in one place at a time"
+                        "a clinician can be in one place at a time",
+                        code="overlap",
+                        params={"first": x.as_params(), "second": y.as_params()},
                     )
         for w in by_clinician.get(x.clinician, ()):
             for day in (x.day - timedelta(days=1), x.day, x.day + timedelta(days=1)):
@@ -560,7 +595,9 @@ def check_no_overlap(
                 if w_start < x_end and x_start < w_end:
                     raise SchedulingError(
                         f"extra hours {x.describe()} overlap the weekly window "
-                        f"{w.describe()}; a clinician can be in one place at a time"
+                        f"{w.describe()}; a clinician can be in one place at a time",
+                        code="overlap",
+                        params={"first": x.as_params(), "second": w.as_params()},
                     )
 
 

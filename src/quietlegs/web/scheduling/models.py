@@ -25,6 +25,7 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs.scheduling import VisitSpec
@@ -156,7 +157,26 @@ class VisitType(models.Model):
         try:
             self.spec()
         except SchedulingError as exc:
-            raise ValidationError(str(exc), code="invalid") from exc
+            # The core names the field by its id ("duration_min must be between 5 and
+            # 960 min"); the page names it as the form labels it, in the reader's language.
+            problem = exc.problem
+            if problem.field in ("duration_min", "buffer_min") and problem.code in (
+                "out_of_range",
+                "not_a_whole_number",
+            ):
+                label = capfirst(self._meta.get_field(problem.field).verbose_name)
+                message = _(
+                    "%(label)s: enter a whole number from %(low)s to %(high)s; got %(value)s."
+                ) % {
+                    "label": label,
+                    "low": problem.params["low"],
+                    "high": problem.params["high"],
+                    "value": problem.params["value"],
+                }
+                raise ValidationError({problem.field: message}, code=problem.code) from exc
+            raise ValidationError(
+                _("This visit type cannot be saved with these values."), code=problem.code
+            ) from exc
 
     def spec(self) -> VisitSpec:
         """The core's description of this visit type."""

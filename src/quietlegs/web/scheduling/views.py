@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,6 +62,7 @@ from quietlegs.web.scheduling.models import (
     Resource,
     VisitType,
     WaitlistEntry,
+    Weekday,
 )
 
 View = Callable[..., HttpResponse]
@@ -1023,11 +1025,40 @@ def _add_schedule_window(
         else:
             services.build_schedule(clinic, extra_window=window)
     except SchedulingError as exc:
-        form.add_error(None, overlap_message % {"detail": exc})
+        form.add_error(None, overlap_message % {"detail": _overlap_detail(clinic, exc)})
         return _setup_error(request, **{form_key: form})
     window.save()
     messages.success(request, success_message)
     return redirect(reverse("scheduling:setup") + "#" + anchor)
+
+
+def _window_text(clinic: Clinic, window: dict[str, Any]) -> str:
+    """One side of an overlap, as the set-up page lists hours: "Monday 09:00–13:00
+    (Dr Ivanova, Follow-up visit)", in the reader's language."""
+    if "weekday" in window:
+        when = str(Weekday(window["weekday"]).label)
+    else:
+        when = str(date_format(window["day"], "DATE_FORMAT"))
+    clinician = User.objects.filter(pk=window["clinician"]).first()
+    visit_type = VisitType.objects.filter(clinic=clinic, pk=window["visit_type"]).first()
+    return _("%(when)s %(start)s–%(end)s (%(clinician)s, %(visit_type)s)") % {
+        "when": when,
+        "start": f"{window['start']:%H:%M}",
+        "end": f"{window['end']:%H:%M}",
+        "clinician": clinician.display_name() if clinician is not None else "—",
+        "visit_type": visit_type.name if visit_type is not None else "—",
+    }
+
+
+def _overlap_detail(clinic: Clinic, exc: SchedulingError) -> str:
+    """Which hours overlap, from the core's problem (never its English)."""
+    problem = exc.problem
+    if problem.code != "overlap":
+        return _("the hours cannot be used with the hours already set.")
+    return _("%(first)s and %(second)s.") % {
+        "first": _window_text(clinic, problem.params["first"]),
+        "second": _window_text(clinic, problem.params["second"]),
+    }
 
 
 def _delete_schedule_window(
