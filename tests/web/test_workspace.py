@@ -312,6 +312,33 @@ def test_result_without_an_assessment_is_stored_and_said_so(patient: User, clini
     )
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            lab_post(value=6000),
+            "Ферритин сыворотки (утром, без приёма железа): значение должно быть от 0 до 5000 "
+            "нг/мл; указано 6000",
+        ),
+        (
+            lab_post("tsat_percent", 100.5),
+            "Насыщение трансферрина железом (НТЖ): значение должно быть от 0 до 100 %; "
+            "указано 100,5",
+        ),
+    ],
+)
+def test_a_lab_value_out_of_range_is_explained_in_russian(
+    patient: User, clinician: User, data: dict[str, Any], message: str
+) -> None:
+    client = login(clinician)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    response = client.post(lab_url(patient), data)
+    assert response.status_code == 400
+    assert field_errors(response, "lab_form") == {"value": [message]}
+    assert "must be" not in response.content.decode()
+    assert not LabResult.objects.exists()
+
+
 #: How the lab form names the ferritin test in an error (its label, not its id).
 FERRITIN = "Serum ferritin (morning, fasting from iron)"
 

@@ -6,13 +6,30 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from quietlegs._errors import AnswerError
+from quietlegs._errors import AnswerError, Problem
 from quietlegs.knowledge.loader import KnowledgeBase
 from quietlegs.knowledge.predicates import AnswerValue, Facts, time_to_minutes
 from quietlegs.knowledge.schema import Question
 
 _YES = {"yes", "y", "true", "да"}
 _NO = {"no", "n", "false", "нет"}
+
+
+class InvalidAnswerError(ValueError):
+    """An answer that does not fit its question; ``problem`` holds it as data.
+
+    The message is the English text (``"ferritin_ng_ml: must be between 0 and 5000
+    ng/mL; got 6000"``); ``problem`` has a stable ``code`` (``"out_of_range"``,
+    ``"not_a_number"``, ``"not_a_whole_number"``, ``"not_finite"`` for numbers;
+    ``"invalid"`` otherwise), the question id as ``field`` and the ``params`` (``low``,
+    ``high``, ``value``), so that a shell can word it in its reader's language.
+    """
+
+    def __init__(
+        self, question_id: str, message: str, code: str = "invalid", **params: Any
+    ) -> None:
+        super().__init__(message)
+        self.problem = Problem(code, message, question_id, None, params)
 
 
 def normalize_answer(question: Question, value: Any) -> AnswerValue:
@@ -36,9 +53,9 @@ def normalize_answer(question: Question, value: Any) -> AnswerValue:
 
     Raises
     ------
-    ValueError
-        If the answer does not fit the question; the message names the
-        question, what it accepts and what was given.
+    InvalidAnswerError
+        A ``ValueError`` raised if the answer does not fit the question; the message
+        names the question, what it accepts and what was given.
     """
     qid, qtype = question.id, question.type
     if qtype == "yes_no":
@@ -46,51 +63,60 @@ def normalize_answer(question: Question, value: Any) -> AnswerValue:
             return value
         if isinstance(value, str) and value.strip().lower() in _YES | _NO:
             return value.strip().lower() in _YES
-        raise ValueError(f"{qid}: a yes/no question takes true or false; got {value!r}")
+        raise InvalidAnswerError(
+            qid, f"{qid}: a yes/no question takes true or false; got {value!r}"
+        )
     if qtype == "choice":
         choices = question.choice_ids()
         if isinstance(value, str) and value in choices:
             return value
-        raise ValueError(f"{qid}: must be one of {list(choices)}; got {value!r}")
+        raise InvalidAnswerError(qid, f"{qid}: must be one of {list(choices)}; got {value!r}")
     if qtype == "multi_choice":
         choices = question.choice_ids()
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError(
-                f"{qid}: a multi-choice question takes a list of {list(choices)}; got {value!r}"
+            raise InvalidAnswerError(
+                qid,
+                f"{qid}: a multi-choice question takes a list of {list(choices)}; got {value!r}",
             )
         bad = [v for v in value if v not in choices]
         if bad:
-            raise ValueError(f"{qid}: {bad[0]!r} is not one of {list(choices)}")
+            raise InvalidAnswerError(qid, f"{qid}: {bad[0]!r} is not one of {list(choices)}")
         if len(set(value)) != len(value):
-            raise ValueError(f"{qid}: a choice is given twice in {list(value)}")
+            raise InvalidAnswerError(qid, f"{qid}: a choice is given twice in {list(value)}")
         exclusive = [c.id for c in question.choices if c.exclusive and c.id in value]
         if exclusive and len(value) > 1:
-            raise ValueError(f"{qid}: {exclusive[0]!r} cannot be combined with other choices")
+            raise InvalidAnswerError(
+                qid, f"{qid}: {exclusive[0]!r} cannot be combined with other choices"
+            )
         return tuple(sorted(value))
     if qtype == "number":
         rng = question.range
         if rng is None:  # pragma: no cover - the schema guarantees a range
-            raise ValueError(f"{qid}: number question without a range")
+            raise InvalidAnswerError(qid, f"{qid}: number question without a range")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{qid}: must be a number; got {value!r}")
+            message = f"{qid}: must be a number; got {value!r}"
+            raise InvalidAnswerError(qid, message, "not_a_number", value=repr(value))
         try:
             finite = math.isfinite(value)
         except OverflowError:  # an int too large for a float
             finite = False
         if not finite:
-            raise ValueError(f"{qid}: must be a finite number; got {str(value)[:20]}…")
+            message = f"{qid}: must be a finite number; got {str(value)[:20]}…"
+            raise InvalidAnswerError(qid, message, "not_finite", value=str(value)[:20] + "…")
         if rng.integer and value != int(value):
-            raise ValueError(f"{qid}: must be a whole number; got {value!r}")
+            message = f"{qid}: must be a whole number; got {value!r}"
+            raise InvalidAnswerError(qid, message, "not_a_whole_number", value=value)
         if not rng.min <= value <= rng.max:
             unit = f" {rng.unit.en}" if rng.unit else ""
-            raise ValueError(
-                f"{qid}: must be between {rng.min:g} and {rng.max:g}{unit}; got {value:g}"
+            message = f"{qid}: must be between {rng.min:g} and {rng.max:g}{unit}; got {value:g}"
+            raise InvalidAnswerError(
+                qid, message, "out_of_range", low=rng.min, high=rng.max, value=value
             )
         return float(value)
     try:
         return time_to_minutes(value)
     except ValueError as exc:
-        raise ValueError(f"{qid}: {exc}") from exc
+        raise InvalidAnswerError(qid, f"{qid}: {exc}") from exc
 
 
 def normalize_answers(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str, AnswerValue]:

@@ -7,10 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from quietlegs.assessment.answers import normalize_answer
+from quietlegs.assessment.answers import InvalidAnswerError, normalize_answer
 from quietlegs.web.knowledge import current_language, kb
+
+
+def _number(value: float) -> str:
+    """``6000``, ``4.5`` (``4,5`` in Russian): no needless decimals, the reader's separator."""
+    return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
 
 
 def lab_question_ids() -> list[str]:
@@ -45,12 +51,31 @@ class LabResult(models.Model):
             raise ValidationError({"question_id": _("Unknown test.")})
         try:
             normalize_answer(question, self.value)
-        except ValueError as exc:
-            # The core names the question by its id ("haemoglobin_g_l: must be ..."); the
-            # page names it as the form does.
-            message = str(exc).removeprefix(f"{question.id}: ")
-            label = question.text.get(current_language())
-            raise ValidationError({"value": f"{label}: {message}"}) from exc
+        except InvalidAnswerError as exc:
+            # The core names the question by its id, in English ("haemoglobin_g_l: must be
+            # ..."); the page names it as the form does, in the reader's language.
+            raise ValidationError({"value": self._value_problem(question, exc)}) from exc
+
+    @staticmethod
+    def _value_problem(question: Any, exc: InvalidAnswerError) -> str:
+        lang = current_language()
+        problem = exc.problem
+        rng = question.range
+        unit = f" {rng.unit.get(lang)}" if rng is not None and rng.unit else ""
+        params = {
+            "label": question.text.get(lang),
+            "low": _number(problem.params.get("low", 0)),
+            "high": _number(problem.params.get("high", 0)),
+            "value": _number(problem.params.get("value", 0)),
+            "unit": unit,
+        }
+        if problem.code == "out_of_range":
+            return _("%(label)s: must be between %(low)s and %(high)s%(unit)s; got %(value)s") % (
+                params
+            )
+        if problem.code == "not_a_whole_number":
+            return _("%(label)s: must be a whole number; got %(value)s") % params
+        return _("%(label)s: enter a number.") % params
 
     @classmethod
     def latest_answers(cls, patient: Any) -> dict[str, float]:
