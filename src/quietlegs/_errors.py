@@ -95,8 +95,17 @@ class SignalError(QuietlegsError, ValueError):
     to be (not an EDF, truncated, a header that lies about its length, scaling
     that would produce NaN, no leg channel, a sampling rate too low for the
     scoring rules, an unreadable hypnogram). The message names the file and,
-    where it applies, the channel or line concerned and what was expected.
+    where it applies, the channel or line concerned and what was expected;
+    ``problem`` holds it as :class:`Problem` data (a stable ``code`` such as
+    ``"sampling_rate_too_low"``, and the ``params``) where the reader of a recording
+    gives one, for shells that word it in another language (``"invalid"`` otherwise).
     """
+
+    def __init__(
+        self, message: str, *, code: str = "invalid", params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.problem = Problem(code, message, None, None, dict(params or {}))
 
 
 class SchedulingError(QuietlegsError, ValueError):

@@ -538,3 +538,27 @@ def test_a_corrupted_cell_is_reported_not_crashed(row: int, column: int, junk: s
         else:
             return
         assert message.startswith("cell.csv")
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "params"),
+    [
+        (
+            b"time,x,y,z\n"
+            + b"".join(f"{i / 100},0,0,{9.8 + i % 3 / 100}\n".encode() for i in range(300)),
+            "too_short",
+            {"seconds": 3.0, "min": 10.0},
+        ),
+        (b"time,x,y,z\n0,1,2,3\n0.01,one,2,3\n", "not_a_number",
+         {"line": 3, "column": "x", "value": "one"}),
+        (b"time,pressure\n0,1\n0.01,1\n", "no_axes", {"columns": "'time', 'pressure'"}),
+        (b"\x00\x01binary", "not_text", {}),
+    ],
+)  # fmt: skip
+def test_a_reading_problem_carries_a_code_and_its_values(
+    content: bytes, code: str, params: dict[str, object]
+) -> None:
+    with pytest.raises(SignalError) as info:
+        read_recording(content, name="rec.csv")
+    assert (info.value.problem.code, dict(info.value.problem.params)) == (code, params)
+    assert str(info.value).startswith("rec.csv")

@@ -201,22 +201,26 @@ def test_others_get_404(
             "The file must be a CSV export (a name ending in .csv or .txt).",
         ),
         ("photo.png", b"\x89PNG\r\n\x1a\n", "The file must be a CSV export"),
-        ("fake.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "fake.csv: not a text file"),
+        (
+            "fake.csv",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "fake.csv: the file is not a text CSV file.",
+        ),
         (
             "weather.csv",
             b"time,pressure,humidity\n0,1,2\n0.01,1,2\n",
-            "weather.csv: no x, y and z columns found",
+            "weather.csv: no x, y and z columns were found (columns: ",
         ),
         (
             "short.csv",
             b"time,x,y,z\n"
             + b"".join(f"{i / 100},0,0,{9.8 + i % 3 / 100}\n".encode() for i in range(300)),
-            "short.csv: the recording lasts 3.0 s",
+            "short.csv: the recording lasts 3 s; tremor analysis needs at least",
         ),
         (
             "words.csv",
             b"time,x,y,z\n0,1,2,3\n0.01,one,2,3\n",
-            "words.csv, line 3: column 'x' holds 'one', which is not a number",
+            "words.csv: line 3: column “x” holds “one”, which is not a number.",
         ),
         ("empty.csv", b"", "The submitted file is empty."),
     ],
@@ -230,6 +234,42 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(
     assert not TremorRecording.objects.exists()
     assert stored_files(tremor_settings) == []
     assert not AuditEvent.objects.filter(action="create").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "short.csv",
+            b"time,x,y,z\n"
+            + b"".join(f"{i / 100},0,0,{9.8 + i % 3 / 100}\n".encode() for i in range(300)),
+            "Запись не удалось проанализировать: short.csv: запись длится 3 с; для анализа "
+            "тремора нужно не меньше",
+        ),
+        (
+            "words.csv",
+            b"time,x,y,z\n0,1,2,3\n0.01,one,2,3\n",
+            "words.csv: строка 3: в столбце «x» указано «one» — это не число.",
+        ),
+        (
+            "weather.csv",
+            b"time,pressure,humidity\n0,1,2\n0.01,1,2\n",
+            "weather.csv: не найдены столбцы x, y и z (столбцы: ",
+        ),
+    ],
+)
+def test_a_refused_recording_is_explained_in_russian(
+    patient: User, tremor_settings: Path, name: str, content: bytes, message: str
+) -> None:
+    client = login(patient)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    response = upload(client, content, name=name)
+    assert response.status_code == 400
+    page = html_module.unescape(response.content.decode())
+    assert message in page
+    for english in ("lasts", "which is not a number", "columns found", "tremor analysis"):
+        assert english not in page
+    assert not TremorRecording.objects.exists()
 
 
 def test_an_unknown_task_is_refused(patient: User, rest_csv: bytes) -> None:

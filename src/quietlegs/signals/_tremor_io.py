@@ -329,7 +329,10 @@ def _detect_format(columns: list[_Column]) -> str:
 
 def _decode(raw: bytes, name: str) -> str:
     if b"\x00" in raw[:4096]:
-        raise SignalError(f"{name}: not a text file (it holds binary data); expected a CSV file")
+        raise SignalError(
+            f"{name}: not a text file (it holds binary data); expected a CSV file",
+            code="not_text",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -337,7 +340,8 @@ def _decode(raw: bytes, name: str) -> str:
             return raw.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise SignalError(
-                f"{name}: not a text CSV file (cannot decode it as UTF-8 or Windows-1252)"
+                f"{name}: not a text CSV file (cannot decode it as UTF-8 or Windows-1252)",
+                code="not_text",
             ) from exc
 
 
@@ -349,7 +353,9 @@ def _split_header(text: str, name: str) -> tuple[int, str, list[str]]:
         if not stripped or stripped.startswith("#"):
             continue
         return i, stripped, lines
-    raise SignalError(f"{name}: the file is empty; expected a CSV with a header row and samples")
+    raise SignalError(
+        f"{name}: the file is empty; expected a CSV with a header row and samples", code="empty"
+    )
 
 
 def _delimiter(header: str) -> str:
@@ -389,7 +395,9 @@ def _parse_clock(values: list[str], name: str, column: str, first_line: int) -> 
         if match is None:
             raise SignalError(
                 f"{name}, line {first_line + i}: the time {value!r} in column {column!r} is "
-                "neither a number nor a clock time (HH:MM:SS.fff)"
+                "neither a number nor a clock time (HH:MM:SS.fff)",
+                code="bad_time",
+                params={"line": first_line + i, "value": value, "column": column},
             )
         frac = match.group("frac") or "0"
         seconds = (
@@ -405,7 +413,9 @@ def _parse_clock(values: list[str], name: str, column: str, first_line: int) -> 
                     day_cache[date] = float(dt.date.fromisoformat(date).toordinal()) * 86400.0
                 except ValueError as exc:
                     raise SignalError(
-                        f"{name}, line {first_line + i}: {value!r} is not a valid date"
+                        f"{name}, line {first_line + i}: {value!r} is not a valid date",
+                        code="bad_time",
+                        params={"line": first_line + i, "value": value, "column": column},
                     ) from exc
             seconds += day_cache[date]
         out[i] = seconds
@@ -431,25 +441,35 @@ def _first_bad_value(
         if len(fields) < width:
             return SignalError(
                 f"{name}, line {line_no}: {len(fields)} columns, but the header has at least "
-                f"{width}; every row needs a value for {', '.join(repr(n) for n in names)}"
+                f"{width}; every row needs a value for {', '.join(repr(n) for n in names)}",
+                code="missing_values",
+                params={"line": line_no, "columns": ", ".join(names)},
             )
         for index, column in zip(indices, names, strict=True):
             value = fields[index]
             if value == "":
-                return SignalError(f"{name}, line {line_no}: column {column!r} is empty")
+                return SignalError(
+                    f"{name}, line {line_no}: column {column!r} is empty",
+                    code="missing_values",
+                    params={"line": line_no, "columns": column},
+                )
             try:
                 number = float(value)
             except ValueError:
                 return SignalError(
                     f"{name}, line {line_no}: column {column!r} holds {value[:40]!r}, "
-                    "which is not a number"
+                    "which is not a number",
+                    code="not_a_number",
+                    params={"line": line_no, "column": column, "value": value[:40]},
                 )
             if not math.isfinite(number):
                 return SignalError(
                     f"{name}, line {line_no}: column {column!r} holds {value!r}; every value "
-                    "must be a finite number"
+                    "must be a finite number",
+                    code="not_a_number",
+                    params={"line": line_no, "column": column, "value": value[:40]},
                 )
-    return SignalError(f"{name}: the samples could not be read as numbers")
+    return SignalError(f"{name}: the samples could not be read as numbers", code="not_numbers")
 
 
 def _read_columns(
@@ -467,7 +487,7 @@ def _read_columns(
     """
     body_lines = [ln for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")]
     if not body_lines:
-        raise SignalError(f"{name}: the file has a header but no samples")
+        raise SignalError(f"{name}: the file has a header but no samples", code="no_samples")
     body = "\n".join(body_lines)
     if decimal_comma:
         body = body.replace(",", ".")
@@ -569,7 +589,8 @@ def _check_values(values: FloatArray, name: str, unit: str) -> None:
     if np.all(spread == 0):
         raise SignalError(
             f"{name}: the signal is constant on all three axes (no movement at all was "
-            "recorded); check that the sensor was switched on and recording"
+            "recorded); check that the sensor was switched on and recording",
+            code="constant",
         )
     n = values.shape[0]
     for axis, label in enumerate("xyz"):
@@ -588,7 +609,9 @@ def _check_values(values: FloatArray, name: str, unit: str) -> None:
                     f"{name}: the {label} axis is saturated: {count} samples "
                     f"({100 * count / n:.1f} %) sit at its limit {extreme:g} {unit}, so the "
                     "sensor's range was exceeded and the amplitude cannot be measured; record "
-                    "again with a larger range, or with the phone held more firmly"
+                    "again with a larger range, or with the phone held more firmly",
+                    code="saturated",
+                    params={"axis": label, "percent": round(100 * count / n, 1)},
                 )
 
 
@@ -639,7 +662,9 @@ def _uniform(times_s: FloatArray, values: FloatArray, name: str) -> _Clock:
         at = int(backwards[0])
         raise SignalError(
             f"{name}: time goes backwards at sample {at + 2} ({times_s[at]:g} s then "
-            f"{times_s[at + 1]:g} s); the time column must increase"
+            f"{times_s[at + 1]:g} s); the time column must increase",
+            code="time_backwards",
+            params={"sample": at + 2},
         )
     repeats = steps == 0
     if repeats.any():
@@ -651,19 +676,23 @@ def _uniform(times_s: FloatArray, values: FloatArray, name: str) -> _Clock:
         )
         steps = np.diff(times_s)
     if times_s.size < 2:
-        raise SignalError(f"{name}: fewer than two samples; nothing to analyse")
+        raise SignalError(f"{name}: fewer than two samples; nothing to analyse", code="no_samples")
     median_step = float(np.median(steps))
     source_rate = 1.0 / median_step
     duration = float(times_s[-1] - times_s[0])
     if source_rate < MIN_SFREQ_HZ:
         raise SignalError(
             f"{name}: the sampling rate is {source_rate:.1f} Hz; tremor analysis needs at least "
-            f"{MIN_SFREQ_HZ:g} Hz (set the app to its fastest rate, 50-100 Hz or more)"
+            f"{MIN_SFREQ_HZ:g} Hz (set the app to its fastest rate, 50-100 Hz or more)",
+            code="sampling_rate_too_low",
+            params={"rate": round(source_rate, 1), "min": MIN_SFREQ_HZ},
         )
     if duration < MIN_DURATION_S:
         raise SignalError(
             f"{name}: the recording lasts {duration:.1f} s; tremor analysis needs at least "
-            f"{MIN_DURATION_S:g} s (30 s per task is recommended)"
+            f"{MIN_DURATION_S:g} s (30 s per task is recommended)",
+            code="too_short",
+            params={"seconds": round(duration, 1), "min": MIN_DURATION_S},
         )
     gaps = np.flatnonzero(steps > GAP_INTERVALS * median_step)
     if gaps.size:
@@ -741,9 +770,11 @@ def read_recording(
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise SignalError(f"{label}: the file does not exist") from None
+            raise SignalError(f"{label}: the file does not exist", code="unreadable") from None
         except OSError as exc:
-            raise SignalError(f"{label}: cannot read the file ({exc.strerror})") from exc
+            raise SignalError(
+                f"{label}: cannot read the file ({exc.strerror})", code="unreadable"
+            ) from exc
     given_unit = None
     if unit is not None:
         given_unit = _canonical_unit(unit)
@@ -762,7 +793,8 @@ def read_recording(
     if all(_is_number(f) for f in header_fields if f):
         raise SignalError(
             f"{label}: the first line holds numbers, not column names; the CSV needs a header "
-            "row naming the time column and the x, y, z columns (e.g. time,x,y,z)"
+            "row naming the time column and the x, y, z columns (e.g. time,x,y,z)",
+            code="no_header",
         )
     columns = []
     for i, raw_name in enumerate(header_fields):
@@ -776,13 +808,17 @@ def read_recording(
         raise SignalError(
             f"{label}: no x, y and z columns found (columns: {found}); expected an "
             "accelerometer or gyroscope export (phyphox, Sensor Logger, Physics Toolbox) or a "
-            "CSV with columns time,x,y,z"
+            "CSV with columns time,x,y,z",
+            code="no_axes",
+            params={"columns": found},
         )
     group = _choose_group(groups, wanted, label, found)
     time_col = _time_column(columns, {c.index for c in group.columns})
     if time_col is None:
         raise SignalError(
-            f"{label}: no time column found (columns: {found}); name it time, t or timestamp"
+            f"{label}: no time column found (columns: {found}); name it time, t or timestamp",
+            code="no_time_column",
+            params={"columns": found},
         )
     data_start = header_index + 1
     decimal_comma = delimiter in {";", "\t"} and _has_decimal_comma(lines, data_start)
@@ -813,7 +849,7 @@ def read_recording(
         "deg/s": math.pi / 180.0,
     }[source_unit]
     if values.shape[0] < 2:
-        raise SignalError(f"{label}: fewer than two samples; nothing to analyse")
+        raise SignalError(f"{label}: fewer than two samples; nothing to analyse", code="no_samples")
     _check_values(values, label, source_unit)
     clock = _uniform(times_s, values, label)
     notes += clock.notes
@@ -849,7 +885,11 @@ def _choose_group(groups: list[_Group], wanted: str | None, label: str, found: s
         if bare:
             bare[0].sensor = wanted
             return bare[0]
-        raise SignalError(f"{label}: no {wanted} columns found (columns: {found})")
+        raise SignalError(
+            f"{label}: no {wanted} columns found (columns: {found})",
+            code="no_axes",
+            params={"columns": found},
+        )
     for preferred in ("accelerometer", "gyroscope", None):
         for group in groups:
             if group.sensor == preferred:

@@ -799,18 +799,25 @@ def analyze_signal(
     sfreq = float(sfreq_hz)
     if sfreq < MIN_SFREQ_HZ:
         raise SignalError(
-            f"the sampling rate is {sfreq:g} Hz; tremor analysis needs at least {MIN_SFREQ_HZ:g} Hz"
+            f"the sampling rate is {sfreq:g} Hz; tremor analysis needs at least "
+            f"{MIN_SFREQ_HZ:g} Hz",
+            code="sampling_rate_too_low",
+            params={"rate": round(sfreq, 1), "min": MIN_SFREQ_HZ},
         )
     duration = x.shape[0] / sfreq
     if duration < MIN_DURATION_S:
         raise SignalError(
             f"the recording lasts {duration:.1f} s; tremor analysis needs at least "
-            f"{MIN_DURATION_S:g} s (30 s per task is recommended)"
+            f"{MIN_DURATION_S:g} s (30 s per task is recommended)",
+            code="too_short",
+            params={"seconds": round(duration, 1), "min": MIN_DURATION_S},
         )
     if not np.all(np.isfinite(x)):
-        raise SignalError("the signal holds NaN or infinite samples")
+        raise SignalError("the signal holds NaN or infinite samples", code="not_finite")
     if np.all(np.ptp(x, axis=0) == 0):
-        raise SignalError("the signal is constant on every axis (no movement was recorded)")
+        raise SignalError(
+            "the signal is constant on every axis (no movement was recorded)", code="constant"
+        )
     unit = "m/s²" if sensor == "accelerometer" else "rad/s"
     warns: list[str] = []
     nyquist_cap = 0.45 * sfreq

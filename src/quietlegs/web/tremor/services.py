@@ -25,10 +25,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext_lazy as _
 
-from quietlegs._errors import QuietlegsError
+from quietlegs._errors import QuietlegsError, SignalError
 from quietlegs.assessment.measurements import tremor_answers
 from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
@@ -86,6 +86,77 @@ def _check_upload(uploaded_file: UploadedFile[bytes], task: str) -> bytes:
     return data
 
 
+#: Why a recording could not be read, by the core's problem code, in the reader's words
+#: (never the core's English).
+READING_PROBLEMS: dict[str, Any] = {
+    "not_text": _("the file is not a text CSV file."),
+    "empty": _("the file is empty; a CSV with a header row and samples is needed."),
+    "unreadable": _("the file could not be read."),
+    "no_header": _(
+        "the first line holds numbers, not column names; the CSV needs a header row naming "
+        "the time column and the x, y, z columns (e.g. time,x,y,z)."
+    ),
+    "no_axes": _(
+        "no x, y and z columns were found (columns: %(columns)s); upload an accelerometer or "
+        "gyroscope export (phyphox, Sensor Logger, Physics Toolbox) or a CSV with columns "
+        "time,x,y,z."
+    ),
+    "no_time_column": _(
+        "no time column was found (columns: %(columns)s); name it time, t or timestamp."
+    ),
+    "bad_time": _(
+        "line %(line)s: the time “%(value)s” in column “%(column)s” is neither a number nor "
+        "a clock time (HH:MM:SS.fff)."
+    ),
+    "missing_values": _("line %(line)s: a value is missing in column(s) %(columns)s."),
+    "not_a_number": _(
+        "line %(line)s: column “%(column)s” holds “%(value)s”, which is not a number."
+    ),
+    "not_numbers": _("the samples could not be read as numbers."),
+    "no_samples": _("the file has fewer than two samples; there is nothing to analyse."),
+    "time_backwards": _(
+        "the time goes backwards at sample %(sample)s; the time column must increase."
+    ),
+    "constant": _(
+        "the signal is constant on every axis (no movement was recorded); check that the "
+        "sensor was switched on and recording."
+    ),
+    "not_finite": _("the signal holds missing or infinite values."),
+    "saturated": _(
+        "the %(axis)s axis is saturated (%(percent)s %% of the samples sit at its limit): "
+        "the sensor's range was exceeded and the amplitude cannot be measured; record again "
+        "with a larger range, or with the phone held more firmly."
+    ),
+    "sampling_rate_too_low": _(
+        "the sampling rate is %(rate)s Hz; tremor analysis needs at least %(min)s Hz (set the "
+        "app to its fastest rate, 50–100 Hz or more)."
+    ),
+    "too_short": _(
+        "the recording lasts %(seconds)s s; tremor analysis needs at least %(min)s s (30 s "
+        "per task is recommended)."
+    ),
+    "invalid": _("the file is not a recording this app can read."),
+}
+
+
+def _reason(exc: SignalError) -> str:
+    """The core's reading problem in the reader's language."""
+    problem = exc.problem
+    if problem.code not in READING_PROBLEMS or problem.code == "invalid":
+        logger.warning("tremor recording refused: %s", exc)
+        return str(READING_PROBLEMS["invalid"])
+    separator = str(get_format("DECIMAL_SEPARATOR"))
+    params = {
+        key: f"{value:g}".replace(".", separator) if isinstance(value, float) else value
+        for key, value in problem.params.items()
+    }
+    return (
+        str(READING_PROBLEMS[problem.code]) % params
+        if params
+        else str(READING_PROBLEMS[problem.code])
+    )
+
+
 def _analyse(data: bytes, name: str, task: str) -> tuple[dict[str, Any], bytes]:
     """Run the core's tremor analysis: (result as a dict, PNG figure)."""
     from quietlegs.signals import tremor
@@ -93,9 +164,17 @@ def _analyse(data: bytes, name: str, task: str) -> tuple[dict[str, Any], bytes]:
     try:
         recording = tremor.read_recording(data, name=name)
         result = tremor.analyze(recording, task)
-    except (QuietlegsError, ValueError) as exc:
+    except SignalError as exc:
         raise ValidationError(
-            _("The recording could not be analysed: %(reason)s") % {"reason": exc},
+            _("The recording could not be analysed: %(reason)s")
+            % {"reason": f"{name}: {_reason(exc)}"},
+            code="analysis",
+        ) from exc
+    except (QuietlegsError, ValueError) as exc:
+        logger.warning("tremor recording %r refused: %s", name, exc)
+        raise ValidationError(
+            _("The recording could not be analysed: %(reason)s")
+            % {"reason": READING_PROBLEMS["invalid"]},
             code="analysis",
         ) from exc
     return result.to_dict(), tremor.plot_png(result, lang=current_language())
