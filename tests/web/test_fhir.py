@@ -936,7 +936,7 @@ def test_every_problem_is_listed(clinician: User, patient: User) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "The file is not JSON"),
+        ("{not json", "The file is not JSON: the text stops making sense at line 1, column 2."),
         (
             '{"resourceType": "Patient"}',
             'Expected a FHIR Bundle (resourceType “Bundle”); got "Patient".',

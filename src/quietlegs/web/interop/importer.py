@@ -127,9 +127,19 @@ def parse_bundle(data: bytes | str) -> Bundle:
         )
     try:
         raw = json.loads(data)
+    except json.JSONDecodeError as exc:
+        # Python's own message is English; say where, in the reader's language.
+        raise ValidationError(
+            _(
+                "The file is not JSON: the text stops making sense at line %(line)s, "
+                "column %(column)s."
+            )
+            % {"line": exc.lineno, "column": exc.colno},
+            code="json",
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError(
-            _("The file is not JSON: %(error)s") % {"error": exc}, code="json"
+            _("The file is not JSON: it is not UTF-8 text."), code="json"
         ) from exc
     if not isinstance(raw, dict) or raw.get("resourceType") != "Bundle":
         found = raw.get("resourceType") if isinstance(raw, dict) else type(raw).__name__
