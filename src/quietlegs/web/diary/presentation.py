@@ -155,22 +155,36 @@ def augmentation_view(check: core.AugmentationCheck, lang: str) -> dict[str, Any
         }
         for d in check.days
     ]
+    # Each noun agrees with its number (Russian has three forms: 1 ночь, 2 ночи, 5 ночей).
+    week, baseline_days = AUGMENTATION_WEEK_DAYS, AUGMENTATION_BASELINE_DAYS
     messages = {
-        "warning": _(
+        "warning": ngettext(
+            "Possible augmentation: on %(meeting)s of the last %(week)s night the symptoms "
+            "began much earlier than before the dopaminergic treatment.",
             "Possible augmentation: on %(meeting)s of the last %(week)s nights the symptoms "
-            "began much earlier than before the dopaminergic treatment."
+            "began much earlier than before the dopaminergic treatment.",
+            week,
         ),
-        "no_warning": _(
+        "no_warning": ngettext(
+            "No sign of augmentation in the last %(week)s night (checked against the "
+            "time-of-onset criteria).",
             "No sign of augmentation in the last %(week)s nights (checked against the "
-            "time-of-onset criteria)."
+            "time-of-onset criteria).",
+            week,
         ),
-        "not_enough_days": _(
+        "not_enough_days": ngettext(
+            "Fewer than %(required)s of the last %(week)s night are recorded on the "
+            "dopaminergic treatment: the augmentation check cannot tell yet.",
             "Fewer than %(required)s of the last %(week)s nights are recorded on the "
-            "dopaminergic treatment: the augmentation check cannot tell yet."
+            "dopaminergic treatment: the augmentation check cannot tell yet.",
+            week,
         ),
-        "no_baseline": _(
+        "no_baseline": ngettext(
             "No augmentation check: too few nights with symptoms were recorded in the "
-            "%(baseline)s days before the dopaminergic treatment began."
+            "%(baseline)s day before the dopaminergic treatment began.",
+            "No augmentation check: too few nights with symptoms were recorded in the "
+            "%(baseline)s days before the dopaminergic treatment began.",
+            baseline_days,
         ),
         "not_on_dopaminergic": _("No dopaminergic treatment is recorded: no augmentation check."),
     }
@@ -181,9 +195,9 @@ def augmentation_view(check: core.AugmentationCheck, lang: str) -> dict[str, Any
         "message": messages[check.status]
         % {
             "meeting": check.days_meeting,
-            "week": AUGMENTATION_WEEK_DAYS,
+            "week": week,
             "required": AUGMENTATION_DAYS_REQUIRED,
-            "baseline": AUGMENTATION_BASELINE_DAYS,
+            "baseline": baseline_days,
         },
         "treatments": ", ".join(services.treatment_name(t, lang) for t in check.treatment_ids),
         "treatment_start": check.treatment_start,

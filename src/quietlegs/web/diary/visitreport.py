@@ -96,12 +96,18 @@ def augmentation_section(check: core.AugmentationCheck) -> Section:
         }
 
     def criteria() -> str:
-        return _(
+        return ngettext(
+            "The diary meets the earlier-onset criteria of the MPI definition of augmentation "
+            "on %(meeting)s of the last %(week)s night (at least %(required)s needed). The "
+            "diary cannot judge whether the worsening is explained by other factors, whether "
+            "there was a response to treatment before, or whether symptoms respond "
+            "paradoxically to dose changes: assess these at the visit.",
             "The diary meets the earlier-onset criteria of the MPI definition of augmentation "
             "on %(meeting)s of the last %(week)s nights (at least %(required)s needed). The "
             "diary cannot judge whether the worsening is explained by other factors, whether "
             "there was a response to treatment before, or whether symptoms respond "
-            "paradoxically to dose changes: assess these at the visit."
+            "paradoxically to dose changes: assess these at the visit.",
+            len(check.days),
         ) % {
             "meeting": check.days_meeting,
             "week": len(check.days),
@@ -110,9 +116,12 @@ def augmentation_section(check: core.AugmentationCheck) -> Section:
 
     def baseline() -> str:
         view = presentation.augmentation_view(check, _lang())
-        return _(
+        return ngettext(
+            "Before the treatment (%(nights)s night with symptoms): symptoms usually began "
+            "at %(onset)s, %(latency)s, with severity %(severity)s, in the %(parts)s.",
             "Before the treatment (%(nights)s nights with symptoms): symptoms usually began "
-            "at %(onset)s, %(latency)s, with severity %(severity)s, in the %(parts)s."
+            "at %(onset)s, %(latency)s, with severity %(severity)s, in the %(parts)s.",
+            view["baseline_nights"],
         ) % {
             "nights": view["baseline_nights"],
             "onset": view["baseline_onset"],
@@ -138,7 +147,11 @@ def augmentation_section(check: core.AugmentationCheck) -> Section:
         title=both(gettext_lazy("Possible augmentation")),
         subtitle=each_language(
             lambda: (
-                _("Symptom and sleep diary: the %(week)s nights up to %(day)s")
+                ngettext(
+                    "Symptom and sleep diary: the %(week)s night up to %(day)s",
+                    "Symptom and sleep diary: the %(week)s nights up to %(day)s",
+                    len(check.days),
+                )
                 % {"week": len(check.days), "day": presentation.short_date(check.as_of)}
             )
         ),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
@@ -145,9 +146,12 @@ class WaitlistForm(_WaitlistForm):
         last = first + timedelta(days=horizon_days)
         if not first <= day <= last:
             raise forms.ValidationError(
-                _(
+                ngettext_lazy(
                     "Enter a day from today (%(first)s) to %(last)s: appointments are "
-                    "booked up to %(days)s days ahead."
+                    "booked up to %(days)s day ahead.",
+                    "Enter a day from today (%(first)s) to %(last)s: appointments are "
+                    "booked up to %(days)s days ahead.",
+                    "days",
                 ),
                 code="range",
                 params={"first": first.isoformat(), "last": last.isoformat(), "days": horizon_days},

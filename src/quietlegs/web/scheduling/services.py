@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from quietlegs.scheduling import (
     BookingOffer,
@@ -333,9 +334,12 @@ def resolve_slot(clinic: Clinic, slot_key: str, *, not_before: datetime | None) 
     horizon_days = rules(clinic).horizon_days
     if day > local_today(clinic) + timedelta(days=horizon_days):
         raise _refuse(
-            _(
+            ngettext(
+                "This time is too far ahead: appointments can be booked up to %(days)s day "
+                "ahead. Choose an earlier one.",
                 "This time is too far ahead: appointments can be booked up to %(days)s days "
-                "ahead. Choose an earlier one."
+                "ahead. Choose an earlier one.",
+                horizon_days,
             )
             % {"days": horizon_days},
             "horizon",
@@ -509,12 +513,16 @@ def _check_changeable(appointment: Appointment, *, by_patient: bool) -> None:
     if appointment.start <= now():
         raise _refuse(_("This appointment has already started."), "past")
     if by_patient and not can_change_online(appointment):
+        notice_h = rules(appointment.clinic).min_notice_h
         raise _refuse(
-            _(
+            ngettext(
+                "Appointments can be changed online up to %(hours)s hour before they start. "
+                "Please call the clinic.",
                 "Appointments can be changed online up to %(hours)s hours before they start. "
-                "Please call the clinic."
+                "Please call the clinic.",
+                notice_h,
             )
-            % {"hours": rules(appointment.clinic).min_notice_h},
+            % {"hours": notice_h},
             "notice",
         )
 

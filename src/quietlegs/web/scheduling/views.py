@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -456,13 +456,17 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
     patient = _user(request)
     appointment = services.patient_appointment(patient, appointment_id)
     if not services.can_change_online(appointment):
+        notice_h = services.rules(appointment.clinic).min_notice_h
         messages.error(
             request,
-            _(
+            ngettext(
+                "Appointments can be changed online up to %(hours)s hour before they start. "
+                "Please call the clinic.",
                 "Appointments can be changed online up to %(hours)s hours before they start. "
-                "Please call the clinic."
+                "Please call the clinic.",
+                notice_h,
             )
-            % {"hours": services.rules(appointment.clinic).min_notice_h},
+            % {"hours": notice_h},
         )
         return redirect("scheduling:detail", appointment_id=appointment.pk)
     url = reverse("scheduling:slots", args=[appointment.visit_type_id])
