@@ -129,9 +129,12 @@ def test_signing_freezes_the_record_with_its_hash(
     psg = [s for s in c["sections"] if s["id"] == "psg"]
     assert psg[0]["rows"][0] == {
         "label": {"en": "PLMS index (per hour of sleep)", "ru": "Индекс ПДКС (в час сна)"},
-        "value": "22.5",
+        "value": {"en": "22.5", "ru": "22,5"},
     }
-    assert {"label": both(psg_module.KEY_INDICES[4][1]), "value": "0.71"} in psg[0]["rows"]
+    assert {
+        "label": both(psg_module.KEY_INDICES[4][1]),
+        "value": {"en": "0.71", "ru": "0,71"},
+    } in psg[0]["rows"]
     assert c["disclaimer"]["en"]
     assert c["emergency_call"]["ru"]
     assert AuditEvent.objects.filter(action="create", object_type="visitreport").count() == 1

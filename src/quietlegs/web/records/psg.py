@@ -35,7 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs._errors import QuietlegsError
@@ -333,7 +333,7 @@ def _fmt(value: Any, decimals: int = 1) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.{decimals}f}"
+        return str(formats.number_format(value, decimal_pos=decimals))  # 22,5 in Russian
     return str(value)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import formats, timezone, translation
+
 from quietlegs.assessment import LANGUAGES
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
@@ -158,7 +160,7 @@ def plan_orders_content(patient: User) -> list[dict[str, Any]]:
             "kind": both(Order.Kind(order.kind).label),
             "status": both(Order.Status(order.status).label),
             "priority": both(Order.Priority(order.priority).label),
-            "ordered_at": order.ordered_at.date().isoformat(),
+            "ordered_at": timezone.localdate(order.ordered_at).isoformat(),
             "scheduled_for": order.scheduled_for.isoformat() if order.scheduled_for else "",
         }
         for order in Order.objects.filter(
@@ -254,4 +256,25 @@ def in_language(content: dict[str, Any], lang: str) -> dict[str, Any]:
         view["assessment"] = None
     view["visit_date"] = datetime.date.fromisoformat(content["visit_date"])
     view["signed_at"] = datetime.datetime.fromisoformat(content["signed_at"])
+    # The frozen content keeps dates as ISO text and numbers as "4.5"; the reader sees them
+    # in the reader's format (and an instant in the current time zone, not UTC's date).
+    if view["assessment"] is not None and view["assessment"].get("created_at"):
+        view["assessment"]["created_at"] = datetime.datetime.fromisoformat(
+            view["assessment"]["created_at"]
+        )
+    with translation.override(lang):
+        separator = str(formats.get_format("DECIMAL_SEPARATOR"))
+    for lab in view.get("labs", []):
+        lab["measured_on"] = _date(lab.get("measured_on"))
+        lab["value"] = str(lab.get("value", "")).replace(".", separator)
+    for item in view.get("results", []):
+        item["result_date"] = _date(item.get("result_date"))
+    for order in view.get("orders", []):
+        order["scheduled_for"] = _date(order.get("scheduled_for"))
+        order["ordered_at"] = _date(order.get("ordered_at"))
     return view
+
+
+def _date(value: Any) -> datetime.date | None:
+    """An ISO date of the frozen content as a date (``None`` for an empty one)."""
+    return datetime.date.fromisoformat(value) if value else None

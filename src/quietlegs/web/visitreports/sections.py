@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from quietlegs.assessment import LANGUAGES
@@ -126,13 +126,14 @@ def collect_sections(patient: User) -> list[dict[str, Any]]:
 # --- the built-in provider: sleep studies ---------------------------------------------------
 
 
-def _number(value: Any, decimals: int) -> str:
-    """A count as is, a rate with ``decimals`` decimals, a missing value as a dash."""
+def _number(value: Any, decimals: int) -> LocalText:
+    """A count as is, a rate with ``decimals`` decimals (``22.5``; ``22,5`` in Russian), a
+    missing value as a dash."""
     if value is None:
-        return "—"
+        return same("—")
     if isinstance(value, float):
-        return f"{value:.{decimals}f}"
-    return str(value)
+        return each_language(lambda: formats.number_format(value, decimal_pos=decimals))
+    return same(str(value))
 
 
 def psg_sections(patient: User) -> list[Section]:
@@ -158,10 +159,17 @@ def psg_sections(patient: User) -> list[Section]:
             Section(
                 id="psg",
                 title=both(_("Sleep study (PSG)")),
-                subtitle={
-                    lang: f"{study.original_name} · {study.created_at:%Y-%m-%d} · {rules}"
-                    for lang, rules in both(PSGStudy.Rules(study.rules).label).items()
-                },
+                subtitle=each_language(
+                    lambda study=study: " · ".join(
+                        (
+                            study.original_name,
+                            formats.date_format(
+                                timezone.localdate(study.created_at), "SHORT_DATE_FORMAT"
+                            ),
+                            str(PSGStudy.Rules(study.rules).label),
+                        )
+                    )
+                ),
                 rows=rows,
                 paragraphs=paragraphs,
             )
