@@ -53,7 +53,7 @@ def test_every_problem_code_has_a_wording() -> None:
     assert set(problems.BODIES) == (PROBLEM_CODES | problems.WEB_CODES) - {"invalid"}
 
 
-BAD_FILE = {
+BAD_FILE: dict[str, Any] = {
     "rows": (
         {"day": night(5).isoformat(), "severity": "3", "onset": "25:00", "body_parts": "legs"},
         {"day": night(4).isoformat(), "severity": "12", "body_parts": "tail"},

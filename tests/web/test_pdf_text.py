@@ -60,6 +60,7 @@ def test_the_assessment_pdf_says_it_is_no_diagnosis_and_when_to_call(
 @pytest.fixture
 def signed(patient: User, clinician: User) -> int:
     """A signed visit report with an assessment, a lab result and a sleep study."""
+    assert clinician.clinic is not None
     rules = ClinicRules.for_clinic(clinician.clinic)
     rules.time_zone = "Europe/Moscow"
     rules.save()

@@ -232,7 +232,9 @@ def python_texts() -> list[tuple[str, str, str, dict[int, str]]]:
 def test_a_python_text_agrees_with_its_number(
     singular: str, plural: str, russian: str, words: dict[int, str], n: int
 ) -> None:
-    params = dict.fromkeys(("week", "days", "hours", "baseline", "meeting", "required"), n)
+    params: dict[str, object] = dict.fromkeys(
+        ("week", "days", "hours", "baseline", "meeting", "required"), n
+    )
     params |= {"first": "A", "last": "B", "day": "C"}
     with translation.override("ru"):
         text = translation.ngettext(singular, plural, n) % params

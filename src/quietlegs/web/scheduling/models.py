@@ -164,7 +164,8 @@ class VisitType(models.Model):
                 "out_of_range",
                 "not_a_whole_number",
             ):
-                label = capfirst(self._meta.get_field(problem.field).verbose_name)
+                field = self._meta.get_field(problem.field)
+                label = capfirst(getattr(field, "verbose_name", problem.field))
                 message = _(
                     "%(label)s: enter a whole number from %(low)s to %(high)s; got %(value)s."
                 ) % {

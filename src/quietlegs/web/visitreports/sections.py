@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.utils import formats, timezone, translation
@@ -136,6 +137,14 @@ def _number(value: Any, decimals: int) -> LocalText:
     return same(str(value))
 
 
+def _psg_subtitle(study: Any) -> str:
+    """The study's file, its day (the reader's format, the clinic's time zone) and rules."""
+    from quietlegs.web.records.models import PSGStudy
+
+    day = formats.date_format(timezone.localdate(study.created_at), "SHORT_DATE_FORMAT")
+    return " · ".join((study.original_name, day, str(PSGStudy.Rules(study.rules).label)))
+
+
 def psg_sections(patient: User) -> list[Section]:
     """One section per analysed PSG study: its key indices, basis and finding."""
     from quietlegs.web.records import psg
@@ -159,17 +168,7 @@ def psg_sections(patient: User) -> list[Section]:
             Section(
                 id="psg",
                 title=both(_("Sleep study (PSG)")),
-                subtitle=each_language(
-                    lambda study=study: " · ".join(
-                        (
-                            study.original_name,
-                            formats.date_format(
-                                timezone.localdate(study.created_at), "SHORT_DATE_FORMAT"
-                            ),
-                            str(PSGStudy.Rules(study.rules).label),
-                        )
-                    )
-                ),
+                subtitle=each_language(partial(_psg_subtitle, study)),
                 rows=rows,
                 paragraphs=paragraphs,
             )
