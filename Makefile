@@ -46,11 +46,12 @@ pytest-postgres: $(STAMP) browser-deps
 	QUIETLEGS_DATA_DIR=$(TEST_DATA_DIR) DATABASE_URL=$(POSTGRES_URL) \
 		$(BIN)/python -m pytest -p no:cacheprovider tests/web
 
-## Debian's chromium for Playwright, and axe-core from npm for the accessibility checks.
+## Debian's chromium for Playwright, axe-core from npm for the accessibility checks, and
+## the DejaVu fonts the PDFs are set in (their Cyrillic glyphs).
 browser-deps: node_modules/axe-core/axe.min.js
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
+	@{ command -v chromium >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; } || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		else echo "chromium or fonts-dejavu-core is missing: run 'sudo apt-get install chromium fonts-dejavu-core'" >&2; exit 1; fi; }
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
