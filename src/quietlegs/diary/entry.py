@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from quietlegs._errors import DiaryError
+from quietlegs.diary._clock import latest_today
 from quietlegs.diary._rules import DIARY_DAY_START_MIN
 
 #: Body parts where symptoms may be felt.
@@ -189,8 +190,9 @@ class DiaryEntry:
     Parameters
     ----------
     day : datetime.date
-        The diary day: the evening of this day and the night that follows. Not in the
-        future, not before 2000-01-01.
+        The diary day: the evening of this day and the night that follows. Not before
+        2000-01-01, and not a day that has begun nowhere yet (later than the date at
+        UTC+14; the caller checks today in the patient's own time zone).
     severity : int
         How bad the restless-legs symptoms were, 0 (none) to 10 (worst imaginable).
     onset : datetime.time | None
@@ -287,11 +289,11 @@ class DiaryEntry:
         if not isinstance(self.day, dt.date) or isinstance(self.day, dt.datetime):
             p.append(f"day must be a date; got {type(self.day).__name__} {self.day!r}")
         else:
-            today = dt.date.today()
-            if self.day > today:
+            latest = latest_today()
+            if self.day > latest:
                 p.append(
-                    f"day {self.day.isoformat()} is in the future (today is "
-                    f"{today.isoformat()}); an entry is about a night that has begun"
+                    f"day {self.day.isoformat()} is in the future (the latest date anywhere "
+                    f"is {latest.isoformat()}); an entry is about a night that has begun"
                 )
             if self.day < EARLIEST_DAY:
                 p.append(f"day {self.day.isoformat()} is before {EARLIEST_DAY.isoformat()}")
