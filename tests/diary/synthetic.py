@@ -7,11 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 
-from quietlegs.diary import Diary, DiaryEntry, TreatmentPeriod
+from quietlegs.diary import Diary, DiaryEntry, TreatmentPeriod, _clock
 
 #: Day 0 of every synthetic diary (a Monday, safely in the past).
 DAY0 = dt.date(2024, 1, 1)
+
+
+#: 09:59 UTC on day 60 (1 March 2024): 23:59 at UTC+14, so day 60 is the latest date
+#: anywhere and day 61 has begun nowhere yet.
+BEFORE_DAY_61 = dt.datetime(2024, 3, 1, 9, 59, tzinfo=dt.UTC)
+
+
+def pin_clock(monkeypatch: pytest.MonkeyPatch, at: dt.datetime = BEFORE_DAY_61) -> None:
+    """Make the diary core's clock (:func:`quietlegs.diary._clock.utc_now`) read ``at``."""
+    monkeypatch.setattr(_clock, "utc_now", lambda: at)
 
 
 def day(n: int) -> dt.date:

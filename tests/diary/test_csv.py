@@ -19,7 +19,7 @@ from quietlegs.diary import (
     to_csv_text,
 )
 from quietlegs.diary.csvio import MAX_ROWS
-from tests.diary.synthetic import caffeine_diary, day, entry
+from tests.diary.synthetic import caffeine_diary, day, entry, pin_clock
 
 HEADER = ",".join(COLUMNS)
 
@@ -119,10 +119,10 @@ def test_every_bad_row_is_reported_with_its_row_and_column() -> None:
     ]
 
 
-def test_a_future_night_in_a_file_is_refused_with_its_row() -> None:
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    with pytest.raises(DiaryError, match=rf"row 2, column 'day': day {tomorrow} is in the future"):
-        read_csv("\n".join([HEADER, row(day=tomorrow)]))
+def test_a_future_night_in_a_file_is_refused_with_its_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_clock(monkeypatch)  # 2024-03-01 is the latest date anywhere
+    with pytest.raises(DiaryError, match=r"row 2, column 'day': day 2024-03-02 is in the future"):
+        read_csv("\n".join([HEADER, row(day="2024-03-02")]))
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from quietlegs.diary.entry import (
     parse_time,
     time_from_diary_minutes,
 )
-from tests.diary.synthetic import day, entry
+from tests.diary.synthetic import BEFORE_DAY_61, day, entry, pin_clock
 
 GOOD: dict[str, Any] = {
     "day": dt.date(2024, 3, 1),
@@ -103,11 +103,26 @@ def test_impossible_values_are_refused_naming_the_field(
         make(**changes)
 
 
-def test_a_future_night_is_refused() -> None:
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    with pytest.raises(DiaryError, match=rf"day {tomorrow.isoformat()} is in the future"):
-        make(day=tomorrow)
-    assert make(day=dt.date.today()).day == dt.date.today()
+def test_a_night_that_has_begun_nowhere_yet_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_clock(monkeypatch)  # 09:59 UTC on 1 March 2024 = 23:59 on 1 March at UTC+14
+    with pytest.raises(
+        DiaryError,
+        match=r"2024-03-02: day 2024-03-02 is in the future \(the latest date anywhere is "
+        r"2024-03-01\); an entry is about a night that has begun$",
+    ):
+        make(day=dt.date(2024, 3, 2))
+    assert make(day=dt.date(2024, 3, 1)).day == dt.date(2024, 3, 1)
+
+
+def test_a_night_that_has_begun_somewhere_is_left_to_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 10:00 UTC it is 2 March at UTC+14: the core, which knows no time zone, accepts
+    2 March (the web app checks the patient's own today before it calls the core)."""
+    pin_clock(monkeypatch, BEFORE_DAY_61 + dt.timedelta(minutes=1))
+    assert make(day=dt.date(2024, 3, 2)).day == dt.date(2024, 3, 2)
+    with pytest.raises(DiaryError, match=r"day 2024-03-03 is in the future"):
+        make(day=dt.date(2024, 3, 3))
 
 
 @pytest.mark.parametrize(

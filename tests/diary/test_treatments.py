@@ -16,7 +16,7 @@ from quietlegs.diary import (
     treatment_period,
 )
 from quietlegs.knowledge import KnowledgeBase
-from tests.diary.synthetic import day, period
+from tests.diary.synthetic import day, period, pin_clock
 
 
 def test_the_flags_come_from_the_knowledge_base(kb: KnowledgeBase) -> None:
@@ -56,13 +56,19 @@ def test_information_only_items_cannot_be_recorded(kb: KnowledgeBase) -> None:
         (day(0), day(5), (day(0),), "change 2024-01-01 is not after start 2024-01-01"),
         (day(0), day(5), (day(6),), "change 2024-01-07 is after stop 2024-01-06"),
         (day(0), None, (day(3), day(3)), "the same change day is given twice"),
-        (dt.date.today() + dt.timedelta(days=1), None, (), "is in the future"),
-        (day(0), dt.date.today() + dt.timedelta(days=1), (), "stop .* is in the future"),
+        (day(61), None, (), "start 2024-03-02 is in the future"),
+        (day(0), day(61), (), "stop 2024-03-02 is in the future"),
+        (day(0), None, (day(61),), "change 2024-03-02 is in the future"),
     ],
 )
 def test_impossible_dates_are_refused(
-    start: dt.date, stop: dt.date | None, changes: tuple[dt.date, ...], message: str
+    start: dt.date,
+    stop: dt.date | None,
+    changes: tuple[dt.date, ...],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    pin_clock(monkeypatch)  # day 60 is the latest date anywhere, day 61 has begun nowhere
     with pytest.raises(DiaryError, match=message):
         TreatmentPeriod(treatment_id="levodopa", start=start, stop=stop, changes=changes)
 

@@ -17,10 +17,12 @@ from django.test import Client
 from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
+from quietlegs import DiaryError
 from quietlegs.diary import COLUMNS
 from quietlegs.web.accounts.models import User
 from quietlegs.web.api.models import ApiToken
 from quietlegs.web.audit.models import AuditEvent
+from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.diary import services
 from quietlegs.web.diary.models import (
     DiaryEntry,
@@ -31,8 +33,9 @@ from quietlegs.web.diary.models import (
 )
 from quietlegs.web.diary.reminders import send_diary_reminders
 from quietlegs.web.records.models import LabResult
+from quietlegs.web.scheduling.models import ClinicRules
 from tests.web.diarytools import augmented_patient
-from tests.web.webtools import login
+from tests.web.webtools import login, pin_now
 
 pytestmark = pytest.mark.django_db
 
@@ -237,6 +240,71 @@ def test_a_night_in_the_future_is_refused(patient: User) -> None:
     assert response.status_code == 400
     assert "This night is in the future" in response.content.decode()
     assert not DiaryEntry.objects.exists()
+
+
+#: 21:30 UTC on Monday 3 June 2030 is 00:30 on Tuesday 4 June in Moscow (UTC+3).
+MOSCOW_AFTER_MIDNIGHT = dt.datetime(2030, 6, 3, 21, 30, tzinfo=dt.UTC)
+
+
+def test_after_midnight_in_the_clinic_its_new_day_is_today(
+    clinic: Clinic, patient: User, clinician: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core once took the server's date (UTC): from 00:00 to 03:00 in Moscow the form
+    offered a night that the core then refused as "in the future"."""
+    ClinicRules.objects.create(clinic=clinic, time_zone="Europe/Moscow")
+    pin_now(monkeypatch, MOSCOW_AFTER_MIDNIGHT)
+    client = login(patient)
+    response = client.post("/diary/entry/", form_data(day=dt.date(2030, 6, 4)))
+    assert response.status_code == 302, response.content.decode()
+    assert list(DiaryEntry.objects.values_list("day", flat=True)) == [dt.date(2030, 6, 4)]
+    response = client.post("/diary/entry/", form_data(day=dt.date(2030, 6, 5)))
+    assert response.status_code == 400
+    assert "This night is in the future" in response.content.decode()
+    response = login(clinician).post(
+        f"/clinic/patients/{patient.pk}/diary/",
+        {"treatment-treatment_id": "levodopa", "treatment-start": "2030-06-04"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert TreatmentPeriod.objects.get().start == dt.date(2030, 6, 4)
+
+
+def test_the_services_refuse_days_after_today_in_the_clinics_zone(
+    patient: User, clinician: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4 June has begun east of UTC at 21:30 UTC, so the core lets it through; the
+    services refuse it where today is still 3 June (here: UTC, the default zone)."""
+    pin_now(monkeypatch, MOSCOW_AFTER_MIDNIGHT)
+    with pytest.raises(
+        DiaryError,
+        match=r"day 2030-06-04 is in the future \(today is 2030-06-03\); an entry is about",
+    ):
+        add(patient, dt.date(2030, 6, 4))
+    assert not DiaryEntry.objects.exists()
+    with pytest.raises(DiaryError, match=r"'levodopa': start 2030-06-04 is in the future"):
+        services.add_period(
+            None, patient, clinician, treatment_id="levodopa", start=dt.date(2030, 6, 4)
+        )
+    with pytest.raises(DiaryError, match=r"'levodopa': stop 2030-06-04 is in the future"):
+        services.add_period(
+            None,
+            patient,
+            clinician,
+            treatment_id="levodopa",
+            start=dt.date(2030, 5, 1),
+            stop=dt.date(2030, 6, 4),
+        )
+    period = services.add_period(
+        None, patient, clinician, treatment_id="levodopa", start=dt.date(2030, 5, 1)
+    )
+    with pytest.raises(DiaryError, match=r"'levodopa': change 2030-06-04 is in the future"):
+        services.add_change(None, clinician, period, day=dt.date(2030, 6, 4))
+    with pytest.raises(DiaryError, match=r"'levodopa': stop 2030-06-04 is in the future"):
+        services.stop_period(None, clinician, period, day=dt.date(2030, 6, 4))
+    period.refresh_from_db()
+    assert (period.stop, period.changes.count()) == (None, 0)
+    assert services.stop_period(None, clinician, period, day=dt.date(2030, 6, 3)).stop == (
+        dt.date(2030, 6, 3)
+    )
 
 
 def test_a_link_to_a_future_or_invalid_night_never_opens_another_night(patient: User) -> None:

@@ -27,7 +27,13 @@ from tests.web.webtools import RLS_ANSWERS, login, make_user
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today() -> datetime.date:
+    """Today, read when a test runs (a date read at import went stale in a run that
+    crossed midnight)."""
+    return timezone.localdate()
+
+
 URGENT_ANSWERS: dict[str, Any] = dict(
     RLS_ANSWERS, main_symptoms=["urge_to_move", "swelling"], calf_swelling=True
 )
@@ -73,7 +79,11 @@ def make_order(
 
 
 def result_post(order: Order, **values: Any) -> dict[str, Any]:
-    data = {"result-result_date": TODAY.isoformat(), "result-text": "", "result-interpretation": ""}
+    data = {
+        "result-result_date": today().isoformat(),
+        "result-text": "",
+        "result-interpretation": "",
+    }
     data.update({f"result-{k}": v for k, v in values.items()})
     return data
 
@@ -382,7 +392,7 @@ def test_schedule_then_result_then_no_more_steps(
 ) -> None:
     order = make_order(patient, clinician, assessment, "test:full_blood_count")
     client = login(clinician)
-    day = TODAY + datetime.timedelta(days=3)
+    day = today() + datetime.timedelta(days=3)
     response = client.post(
         reverse("orders:schedule", args=[order.pk]), {"schedule-scheduled_for": day.isoformat()}
     )
@@ -415,7 +425,7 @@ def test_a_past_examination_date_is_refused(
     clinician: User, patient: User, assessment: Assessment
 ) -> None:
     order = make_order(patient, clinician, assessment)
-    yesterday = TODAY - datetime.timedelta(days=1)
+    yesterday = today() - datetime.timedelta(days=1)
     response = login(clinician).post(
         reverse("orders:schedule", args=[order.pk]),
         {"schedule-scheduled_for": yesterday.isoformat()},
@@ -517,7 +527,7 @@ def test_values_need_a_date_not_in_the_future(
     order = make_order(patient, clinician, assessment)
     with pytest.raises(ValidationError, match="Give the date of the sample"):
         services.enter_result(None, order, clinician, values={"ferritin_ng_ml": 40})
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = today() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="cannot be in the future"):
         services.enter_result(
             None, order, clinician, values={"ferritin_ng_ml": 40}, result_date=tomorrow
@@ -538,7 +548,9 @@ def test_a_value_the_test_does_not_measure_is_refused(
 ) -> None:
     order = make_order(patient, clinician, assessment)
     with pytest.raises(ValidationError, match="does not measure “tsh_miu_l”"):
-        services.enter_result(None, order, clinician, values={"tsh_miu_l": 2.0}, result_date=TODAY)
+        services.enter_result(
+            None, order, clinician, values={"tsh_miu_l": 2.0}, result_date=today()
+        )
     # through the web the field does not exist, so a forged one is ignored: nothing to save
     response = login(clinician).post(
         reverse("orders:result", args=[order.pk]), result_post(order, value_tsh_miu_l=2)
@@ -781,7 +793,7 @@ def test_concurrent_orders_and_results_happen_once(clinic: Any) -> None:
             Order.objects.select_related("patient").get(pk=order.pk),
             clinician,
             values={"ferritin_ng_ml": 40},
-            result_date=TODAY,
+            result_date=today(),
         ),
     )
     done = [r for r in results if isinstance(r, services.ResultOutcome)]

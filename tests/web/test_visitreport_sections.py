@@ -23,7 +23,11 @@ from tests.web.webtools import login
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    """Today, read when a test runs (a date read at import went stale in a run that
+    crossed midnight)."""
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +45,7 @@ def fake_pdf(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def sign(patient: User, clinician: User) -> VisitReport:
     return services.sign_report(
-        None, patient, clinician, visit_date=TODAY, summary="Seen.", nonce=uuid.uuid4()
+        None, patient, clinician, visit_date=today(), summary="Seen.", nonce=uuid.uuid4()
     ).report
 
 
@@ -150,7 +154,7 @@ def test_the_augmentation_warning_comes_first_with_its_evidence(
     # the evidence: each of the last 7 nights, worded in both languages
     assert len(warning["rows"]) == 7
     last_night = warning["rows"][-1]
-    assert last_night["label"]["en"] == (TODAY - dt.timedelta(days=1)).isoformat()
+    assert last_night["label"]["en"] == (today() - dt.timedelta(days=1)).isoformat()
     assert "h earlier than before the treatment" in last_night["value"]["en"]
     assert "criterion met: began at least 4 h earlier" in last_night["value"]["en"]
     assert "раньше, чем до лечения" in last_night["value"]["ru"]
@@ -182,13 +186,13 @@ def test_a_diary_without_warning_shows_the_weeks_and_the_check(
     period = TreatmentPeriod.objects.create(
         patient=patient,
         treatment_id="oral_ferrous_sulfate",
-        start=TODAY - dt.timedelta(days=40),
-        stop=TODAY - dt.timedelta(days=5),
+        start=today() - dt.timedelta(days=40),
+        stop=today() - dt.timedelta(days=5),
         recorded_as=TreatmentPeriod.RecordedAs.PATIENT,
         recorded_by=patient,
         note="two tablets",  # free text never goes into the report
     )
-    TreatmentChange.objects.create(period=period, day=TODAY - dt.timedelta(days=20))
+    TreatmentChange.objects.create(period=period, day=today() - dt.timedelta(days=20))
     report = sign(patient, clinician)
     assert [s["id"] for s in report.content["sections"]] == ["diary", "diary-treatments"]
     weeks, treatments = report.content["sections"]
@@ -199,7 +203,7 @@ def test_a_diary_without_warning_shows_the_weeks_and_the_check(
     assert all("symptoms usually began at 21:30" in r["value"]["en"] for r in recorded)
     assert weeks["paragraphs"] == []  # no dopaminergic treatment: no check to report
     (row,) = treatments["rows"]
-    start, stop, change = (TODAY - dt.timedelta(days=d) for d in (40, 5, 20))
+    start, stop, change = (today() - dt.timedelta(days=d) for d in (40, 5, 20))
     assert row["value"]["en"] == (
         f"from {start.isoformat()} to {stop.isoformat()}; changed on {change.isoformat()}; "
         "recorded by the patient"

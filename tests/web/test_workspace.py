@@ -29,18 +29,27 @@ EMERGENCY_ANSWERS: dict[str, Any] = {
     "main_symptoms": ["weakness"],
 }
 
-TODAY = timezone.localdate()
+
+def today() -> datetime.date:
+    """Today, read when a test runs (a date read at import went stale in a run that
+    crossed midnight)."""
+    return timezone.localdate()
 
 
 def lab_url(patient: User) -> str:
     return reverse("records:add_lab", args=[patient.pk])
 
 
+#: Tomorrow's date in parametrized input, read when the test runs (a date read at import
+#: is today's no more in a run that crosses midnight).
+TOMORROW = "<tomorrow>"
+
+
 def lab_post(question_id: str = "ferritin_ng_ml", value: Any = 40, **extra: Any) -> dict[str, Any]:
     data = {
         "lab-question_id": question_id,
         "lab-value": value,
-        "lab-measured_on": extra.pop("measured_on", TODAY.isoformat()),
+        "lab-measured_on": extra.pop("measured_on", today().isoformat()),
     }
     data.update(extra)
     return data
@@ -175,7 +184,7 @@ def test_patient_page_shows_the_whole_record(patient: User, clinician: User) -> 
         patient=patient,
         question_id="tsh_miu_l",
         value=2.5,
-        measured_on=TODAY,
+        measured_on=today(),
         recorded_by=clinician,
     )
     ExamFinding.objects.create(patient=patient, recorded_by=clinician, text="Normal reflexes")
@@ -286,8 +295,8 @@ def test_ferritin_above_the_threshold_gives_no_iron_item(patient: User, clinicia
 def test_rerun_overlays_the_latest_result_of_each_test(patient: User, clinician: User) -> None:
     Assessment.create_from_answers(RLS_ANSWERS, patient=patient)
     client = login(clinician)
-    yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
-    last_month = (TODAY - datetime.timedelta(days=30)).isoformat()
+    yesterday = (today() - datetime.timedelta(days=1)).isoformat()
+    last_month = (today() - datetime.timedelta(days=30)).isoformat()
     client.post(lab_url(patient), lab_post(value=40, measured_on=yesterday))
     client.post(lab_url(patient), lab_post("tsat_percent", 25))
     # an older sample entered later does not replace the newer ferritin
@@ -359,7 +368,7 @@ FERRITIN = "Serum ferritin (morning, fasting from iron)"
             {"value": ["Transferrin saturation (TSAT): must be between 0 and 100 %; got 101"]},
         ),
         (
-            lab_post(measured_on=(TODAY + datetime.timedelta(days=1)).isoformat()),
+            lab_post(measured_on=TOMORROW),
             {"measured_on": ["The date of the sample cannot be in the future."]},
         ),
         (
@@ -392,6 +401,8 @@ def test_bad_lab_input_is_refused_with_a_clear_message(
     patient: User, clinician: User, data: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
     Assessment.create_from_answers(RLS_ANSWERS, patient=patient)
+    tomorrow = (today() + datetime.timedelta(days=1)).isoformat()
+    data = {k: tomorrow if v == TOMORROW else v for k, v in data.items()}
     response = login(clinician).post(lab_url(patient), data)
     assert response.status_code == 400
     assert field_errors(response, "lab_form") == errors
@@ -413,7 +424,7 @@ def test_service_refuses_unknown_test_and_future_date(patient: User, clinician: 
             clinician,
             question_id="nope",
             value=1,
-            measured_on=TODAY + datetime.timedelta(days=2),
+            measured_on=today() + datetime.timedelta(days=2),
         )
     assert caught.value.message_dict == {
         "question_id": ["Unknown test."],
@@ -427,7 +438,7 @@ def test_service_refuses_a_clinician_of_another_clinic(
 ) -> None:
     with pytest.raises(PermissionError):
         services.add_lab_result(
-            None, patient, other_clinician, question_id="tsh_miu_l", value=1, measured_on=TODAY
+            None, patient, other_clinician, question_id="tsh_miu_l", value=1, measured_on=today()
         )
     with pytest.raises(PermissionError):
         services.add_note(None, patient, other_clinician, text="x")
@@ -467,7 +478,7 @@ def test_failed_audit_entry_saves_nothing(
     monkeypatch.setattr(services, "record", broken)
     with pytest.raises(RuntimeError):
         services.add_lab_result(
-            None, patient, clinician, question_id="ferritin_ng_ml", value=40, measured_on=TODAY
+            None, patient, clinician, question_id="ferritin_ng_ml", value=40, measured_on=today()
         )
     with pytest.raises(RuntimeError):
         services.add_note(None, patient, clinician, text="a note")

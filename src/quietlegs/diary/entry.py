@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from quietlegs._errors import DiaryError, Problem
+from quietlegs.diary._clock import latest_today
 from quietlegs.diary._rules import DIARY_DAY_START_MIN
 from quietlegs.diary.problems import problem
 
@@ -217,8 +218,9 @@ class DiaryEntry:
     Parameters
     ----------
     day : datetime.date
-        The diary day: the evening of this day and the night that follows. Not in the
-        future, not before 2000-01-01.
+        The diary day: the evening of this day and the night that follows. Not before
+        2000-01-01, and not a day that has begun nowhere yet (later than the date at
+        UTC+14; the caller checks today in the patient's own time zone).
     severity : int
         How bad the restless-legs symptoms were, 0 (none) to 10 (worst imaginable).
     onset : datetime.time | None
@@ -317,13 +319,13 @@ class DiaryEntry:
             message = f"day must be a date; got {type(self.day).__name__} {self.day!r}"
             p.append(_wrong_type("day", "date", message, self.day))
         else:
-            today = dt.date.today()
-            if self.day > today:
+            latest = latest_today()
+            if self.day > latest:
                 message = (
-                    f"day {self.day.isoformat()} is in the future (today is "
-                    f"{today.isoformat()}); an entry is about a night that has begun"
+                    f"day {self.day.isoformat()} is in the future (the latest date anywhere "
+                    f"is {latest.isoformat()}); an entry is about a night that has begun"
                 )
-                p.append(problem("day_in_future", "day", message, day=self.day, today=today))
+                p.append(problem("day_in_future", "day", message, day=self.day, today=latest))
             if self.day < EARLIEST_DAY:
                 message = f"day {self.day.isoformat()} is before {EARLIEST_DAY.isoformat()}"
                 p.append(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from quietlegs._errors import DiaryError, Problem
+from quietlegs.diary._clock import latest_today
 
 if TYPE_CHECKING:
     from quietlegs.knowledge import KnowledgeBase
@@ -48,7 +49,9 @@ class TreatmentPeriod:
     Raises
     ------
     DiaryError
-        For dates in the future, a stop before the start, or changes outside the period.
+        For dates in the future (later than the date at UTC+14: the caller checks today
+        in the patient's own time zone), a stop before the start, or changes outside the
+        period.
     """
 
     treatment_id: str
@@ -71,7 +74,7 @@ class TreatmentPeriod:
         if not isinstance(self.treatment_id, str) or not self.treatment_id:
             message = f"treatment_id must be a knowledge-base id; got {self.treatment_id!r}"
             add("unknown_treatment", "treatment_id", message, value=repr(self.treatment_id))
-        today = dt.date.today()
+        today = latest_today()  # the caller checks today in the patient's time zone
         if not _is_date(self.start):
             message = f"{label}: start must be a date; got {self.start!r}"
             add("wrong_type", "start", message, expected="date", value=repr(self.start))

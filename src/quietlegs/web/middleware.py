@@ -31,6 +31,21 @@ def clinic_time_zone(user: object) -> ZoneInfo | None:
         return None
 
 
+def activate_clinic_time_zone(user: object) -> None:
+    """Show dates and times to ``user`` in their clinic's time zone, from now on in this
+    request (the server's ``TIME_ZONE`` when :func:`clinic_time_zone` has none).
+
+    :class:`ClinicTimeZoneMiddleware` calls it for the session's user; an API token is
+    read after the middleware has run, so the token's checks call it again for the
+    token's owner. The middleware deactivates the zone when the response is made.
+    """
+    zone = clinic_time_zone(user)
+    if zone is not None:
+        timezone.activate(zone)
+    else:
+        timezone.deactivate()
+
+
 class ClinicTimeZoneMiddleware:
     """Show every date and time in the clinic's time zone to its patients and staff.
 
@@ -44,11 +59,7 @@ class ClinicTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = clinic_time_zone(getattr(request, "user", None))
-        if zone is not None:
-            timezone.activate(zone)
-        else:
-            timezone.deactivate()
+        activate_clinic_time_zone(getattr(request, "user", None))
         try:
             return self.get_response(request)
         finally:

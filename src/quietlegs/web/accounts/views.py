@@ -305,7 +305,7 @@ def export(request: HttpRequest) -> HttpResponse:
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
-    filename = f"quietlegs-data-{timezone.now():%Y-%m-%d}.json"
+    filename = f"quietlegs-data-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

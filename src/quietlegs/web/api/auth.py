@@ -31,6 +31,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from quietlegs.web.api.models import ApiToken
+from quietlegs.web.middleware import activate_clinic_time_zone
 
 INVALID_TOKEN = "Invalid or revoked API token."
 BAD_AUTH_HEADER = "The Authorization header must be 'Bearer <token>'."
@@ -57,6 +58,7 @@ class TokenAuth(HttpBearer):
         if user is None:
             raise AuthenticationError(message=INVALID_TOKEN)
         request.user = user
+        activate_clinic_time_zone(user)  # the middleware saw no user: "today" is the clinic's
         return user
 
 

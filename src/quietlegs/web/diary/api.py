@@ -184,6 +184,8 @@ def create_entry(request: HttpRequest, payload: DiaryEntryIn) -> Status[dict[str
         return Status(422, _problems(exc))
     try:
         row = services.create_entry(request, patient, patient, entry, Source.API)
+    except DiaryError as exc:  # after today in the clinic's time zone
+        return Status(422, _problems(exc))
     except services.NightTakenError:
         return Status(409, {"detail": NIGHT_TAKEN.format(day=payload.day.isoformat())})
     return Status(201, _out(row))

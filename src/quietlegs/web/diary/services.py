@@ -10,6 +10,7 @@ validated by :class:`quietlegs.diary.DiaryEntry`, treatment periods by
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -59,8 +60,36 @@ class StaleEditError(Exception):
 
 
 def local_today() -> dt.date:
-    """Today in the clinic's time zone (``settings.TIME_ZONE``)."""
+    """Today in the current time zone: the clinic's during its people's requests
+    (:class:`~quietlegs.web.middleware.ClinicTimeZoneMiddleware`, and the API's token
+    checks), else ``settings.TIME_ZONE``."""
     return timezone.localdate()
+
+
+#: How the English messages name the core's fields (``changes`` is one change day).
+_WORDS = {"changes": "change"}
+
+
+def _future_days(label: str, treatment: str | None = None, **days: dt.date | None) -> list[Problem]:
+    """A ``day_in_future`` problem for each of ``days`` after :func:`local_today`.
+
+    The core refuses only a day that has begun nowhere on Earth (it knows no time zone);
+    here "the future" is after today in the clinic's time zone.
+    """
+    today = local_today()
+    extra = {} if treatment is None else {"treatment": treatment}
+    return [
+        Problem(
+            "day_in_future",
+            f"{label}{_WORDS.get(name, name)} {day.isoformat()} is in the future "
+            f"(today is {today.isoformat()})",
+            name,
+            None,
+            {"day": day, "today": today, **extra},
+        )
+        for name, day in days.items()
+        if day is not None and day > today
+    ]
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -122,9 +151,16 @@ def create_entry(
 
     Raises
     ------
+    DiaryError
+        If the night is after today in the clinic's time zone.
     NightTakenError
         If the patient already has an entry for that night (nothing is changed).
     """
+    future = _future_days("", day=entry.day)
+    if future:
+        night = future[0]
+        why = "; an entry is about a night that has begun"
+        raise DiaryError([dataclasses.replace(night, message=night.message + why)])
     row = DiaryEntry(patient=patient, created_by=actor, updated_by=actor, source=source)
     row.set_from_core(entry)
     try:
@@ -345,13 +381,16 @@ def add_period(
     Raises
     ------
     DiaryError
-        For an unknown treatment, a patient recording a prescription treatment, or
-        impossible dates (checked by the core).
+        For an unknown treatment, a patient recording a prescription treatment, a date
+        after today in the clinic's time zone, or impossible dates (checked by the core).
     PermissionError
         If ``actor`` may not change ``patient``'s record.
     """
     _check_may_record(actor, patient, treatment_id)
     core.treatment_period(kb(), treatment_id, start, stop)
+    future = _future_days(f"treatment {treatment_id!r}: ", treatment_id, start=start, stop=stop)
+    if future:
+        raise DiaryError(future)
     with transaction.atomic():
         period = TreatmentPeriod.objects.create(
             patient=patient,
@@ -395,7 +434,8 @@ def add_change(
     Raises
     ------
     DiaryError
-        If the day is not inside the period, in the future, or already a change day.
+        If the day is not inside the period, after today in the clinic's time zone, or
+        already a change day.
     """
     existing = [c.day for c in period.changes.all()]
     if day in existing:
@@ -403,6 +443,9 @@ def add_change(
         params = {"day": day, "treatment": period.treatment_id}
         raise DiaryError([Problem("change_recorded", message, "changes", None, params)])
     to_core_period(period, [*existing, day])
+    future = _future_days(f"treatment {period.treatment_id!r}: ", period.treatment_id, changes=day)
+    if future:
+        raise DiaryError(future)
     with transaction.atomic():
         change = TreatmentChange.objects.create(
             period=period, day=day, note=note.strip(), recorded_by=actor
@@ -419,12 +462,16 @@ def stop_period(
     Raises
     ------
     DiaryError
-        If the day is before the start or a change, or in the future.
+        If the day is before the start or a change, or after today in the clinic's time
+        zone.
     """
     candidate = TreatmentPeriod(
         patient=period.patient, treatment_id=period.treatment_id, start=period.start, stop=day
     )
     to_core_period(candidate, [c.day for c in period.changes.all()])
+    future = _future_days(f"treatment {period.treatment_id!r}: ", period.treatment_id, stop=day)
+    if future:
+        raise DiaryError(future)
     with transaction.atomic():
         period.stop = day
         period.save(update_fields=["stop", "updated_at"])

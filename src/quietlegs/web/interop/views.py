@@ -30,6 +30,7 @@ from quietlegs.web.api.models import ApiToken
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.interop import export, importer
 from quietlegs.web.interop.forms import ImportForm
+from quietlegs.web.middleware import activate_clinic_time_zone
 from quietlegs.web.records import services as records
 from quietlegs.web.records.views import clinician_required
 
@@ -64,6 +65,7 @@ def _caller(request: HttpRequest) -> User | HttpResponse:
         user = ApiToken.authenticate(token.strip())
         if user is None:
             return _outcome(401, "login", INVALID_TOKEN)
+        activate_clinic_time_zone(user)  # the middleware saw no user: dates in the clinic's
         return user
     user_or_anonymous = request.user
     if isinstance(user_or_anonymous, User) and user_or_anonymous.is_active:
