@@ -384,6 +384,20 @@ def test_adherence_counts_entries_per_week_and_lists_missed_nights() -> None:
     assert adherence(Diary()).fraction is None
 
 
+def test_an_empty_diary_needs_the_day_to_check() -> None:
+    """The core knows no time zone, so it never guesses "today" (it once took the server's
+    ``date.today()``): the caller names the day, today in the patient's zone."""
+    with pytest.raises(ValueError, match=r"as_of must be given for an empty diary .*; got None"):
+        augmentation_check(Diary(), [agonist()])
+    with pytest.raises(ValueError, match=r"end must be given for an empty diary .*; got None"):
+        analyse(Diary(), [agonist()])
+    check = augmentation_check(Diary(), [agonist()], as_of=day(20))
+    assert (check.status, check.as_of, check.baseline_nights) == ("no_baseline", day(20), 0)
+    assert check.treatment_ids == ("dopamine_agonists_non_ergot",)
+    result = analyse(Diary(), [], end=day(20))
+    assert (result.augmentation.status, result.weeks) == ("not_on_dopaminergic", [])
+
+
 def test_analyse_runs_everything() -> None:
     result = analyse(augmentation_diary(), [agonist()])
     assert result.augmentation.warning

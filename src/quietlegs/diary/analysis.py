@@ -598,15 +598,27 @@ def augmentation_check(
     diary : Diary
     periods : iterable of TreatmentPeriod
     as_of : datetime.date | None
-        The last night of the week to check (default: the diary's last night).
+        The last night of the week to check (default: the diary's last night; required
+        for an empty diary, since the core knows no time zone and so no "today": the
+        caller gives today in the patient's zone).
 
     Returns
     -------
     check : AugmentationCheck
+
+    Raises
+    ------
+    ValueError
+        If the diary is empty and ``as_of`` is not given.
     """
     periods = list(periods)
     if as_of is None:
-        as_of = diary.last_day or dt.date.today()
+        if diary.last_day is None:
+            raise ValueError(
+                "as_of must be given for an empty diary (the last night of the week to "
+                "check, e.g. today in the patient's time zone); got None"
+            )
+        as_of = diary.last_day
     dopaminergic = [p for p in periods if p.dopaminergic]
     active = sorted({p.treatment_id for p in dopaminergic if p.active_on(as_of)})
     start = _exposure_start(dopaminergic, as_of)
@@ -983,13 +995,24 @@ def analyse(
     periods : iterable of TreatmentPeriod
     start, end : datetime.date | None
         The range for trends and adherence (default: the diary's first and last
-        nights); the augmentation check looks at the week ending ``end``.
+        nights; ``end`` is required for an empty diary); the augmentation check looks
+        at the week ending ``end``.
 
     Returns
     -------
     analysis : DiaryAnalysis
+
+    Raises
+    ------
+    ValueError
+        If the diary is empty and ``end`` is not given.
     """
     periods = list(periods)
+    if end is None and diary.last_day is None:
+        raise ValueError(
+            "end must be given for an empty diary (e.g. today in the patient's time zone); "
+            "got None"
+        )
     return DiaryAnalysis(
         weeks=weekly_trends(diary, start, end),
         changes=effectiveness(diary, periods),
