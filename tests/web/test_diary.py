@@ -10,9 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from django.core import mail
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 from fhir.resources.bundle import Bundle
@@ -31,7 +28,6 @@ from quietlegs.web.diary.models import (
     TreatmentChange,
     TreatmentPeriod,
 )
-from quietlegs.web.diary.reminders import send_diary_reminders
 from quietlegs.web.records.models import LabResult
 from quietlegs.web.scheduling.models import ClinicRules
 from tests.web.diarytools import augmented_patient
@@ -786,65 +782,7 @@ def test_api_is_for_the_patient_themselves(
     assert Client().get(f"{API}/entries").status_code == 401
 
 
-# --- reminders ---------------------------------------------------------------------------------
-
-
-def opt_in(user: User) -> None:
-    DiarySettings.objects.update_or_create(patient=user, defaults={"reminders": True})
-
-
-def test_reminders_go_once_to_those_who_opted_in_and_missed_last_night(
-    patient: User, other_patient: User, clinic: Any
-) -> None:
-    from tests.web.webtools import make_user
-
-    recorded = make_user("recorded@example.org", clinic=clinic)
-    quiet = make_user("quiet@example.org", clinic=clinic)
-    russian = make_user("ru@example.org", clinic=clinic)
-    russian.preferred_language = "ru"
-    russian.save()
-    for user in (patient, recorded, russian):
-        opt_in(user)
-    add(recorded, night(1))
-    add(quiet, night(5))
-    run = send_diary_reminders()
-    assert run.night == night(1)
-    assert sorted(run.sent) == ["pat@example.org", "ru@example.org"]
-    assert len(mail.outbox) == 2
-    english = next(m for m in mail.outbox if m.to == ["pat@example.org"])
-    assert english.subject == "Your quietlegs diary: how was last night?"
-    assert f"/diary/entry/?day={night(1).isoformat()}" in english.body
-    assert "/diary/settings/" in english.body
-    in_russian = next(m for m in mail.outbox if m.to == ["ru@example.org"])
-    assert "дневник" in in_russian.subject
-    assert AuditEvent.objects.filter(object_type="diary_reminder").count() == 2
-    # a second run the same morning sends nothing more
-    assert send_diary_reminders().sent == []
-    assert len(mail.outbox) == 2
-
-
-def test_a_failed_reminder_is_tried_again(patient: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    opt_in(patient)
-
-    def broken(*args: Any, **kwargs: Any) -> int:
-        raise OSError("mail server down")
-
-    monkeypatch.setattr("quietlegs.web.diary.reminders.send_mail", broken)
-    assert send_diary_reminders().failed == ["pat@example.org"]
-    monkeypatch.undo()
-    assert send_diary_reminders().sent == ["pat@example.org"]
-
-
-def test_the_reminder_command(patient: User) -> None:
-    opt_in(patient)
-    out = io.StringIO()
-    call_command("send_diary_reminders", "--dry-run", stdout=out)
-    assert "would remind 1 patient(s)" in out.getvalue()
-    assert not mail.outbox
-    call_command("send_diary_reminders", stdout=out)
-    assert len(mail.outbox) == 1
-    with pytest.raises(CommandError, match=r"--date must be YYYY-MM-DD; got '31\.12\.2024'"):
-        call_command("send_diary_reminders", "--date", "31.12.2024")
+# --- reminders (their sending: tests/web/test_diary_reminders.py) ---------------------------
 
 
 def test_patients_turn_reminders_on_and_off(patient: User) -> None:

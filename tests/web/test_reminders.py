@@ -16,7 +16,6 @@ from django.core import mail
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone as django_timezone
 
 from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
@@ -230,38 +229,46 @@ def test_reminders_through_the_real_redis_broker_and_a_real_worker(
 
 @pytest.mark.django_db
 def test_the_beat_entry_sends_the_diary_reminders(
-    patient: User, clinic: Clinic, settings: Any
+    patient: User, clinic: Clinic, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The diary-reminders entry of the beat schedule, run as the worker runs it (the task
-    the entry names, with its arguments): one e-mail to the patient with reminders on and no
-    entry for last night; none to a patient who wrote it, nor to one with reminders off."""
+    the entry names, with its arguments) at 08:00 in the clinic's zone (Moscow): one e-mail
+    to the patient with reminders on and no entry for last night; none to a patient who
+    wrote it, nor to one with reminders off."""
     from quietlegs.web.diary.models import DiarySettings
     from quietlegs.web.worker import app
     from tests.web.integtools import diary_nights
-    from tests.web.webtools import make_user
+    from tests.web.webtools import make_user, pin_now
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    ClinicRules.objects.update_or_create(clinic=clinic, defaults={"time_zone": "Europe/Moscow"})
+    pin_now(monkeypatch, NOW)  # 08:00 in Moscow on 3 June 2030
     DiarySettings.objects.create(patient=patient, reminders=True)
     wrote = make_user("wrote@example.org", clinic=clinic)
     DiarySettings.objects.create(patient=wrote, reminders=True)
-    diary_nights(wrote, 1)  # last night is recorded
+    diary_nights(wrote, 1)  # last night (2 June) is recorded
     make_user("off@example.org", clinic=clinic)  # reminders off (no settings row)
 
     entry = settings.CELERY_BEAT_SCHEDULE["diary-reminders"]
     task = app.tasks[entry["task"]]
     assert task(*entry.get("args", ())) is True  # the command exists and ran
     assert [m.to for m in mail.outbox] == [["pat@example.org"]]
-    last_night = django_timezone.localdate() - timedelta(days=1)
-    link = f"https://clinic.example.org{reverse('diary:new')}?day={last_night.isoformat()}"
+    link = f"https://clinic.example.org{reverse('diary:new')}?day=2030-06-02"
     assert link in mail.outbox[0].body
-    # the job runs again (an hour later, a restart): still one e-mail per night
+    # the job runs again (later in the hour, a restart): still one e-mail per night
+    pin_now(monkeypatch, NOW + timedelta(minutes=30))
+    assert task(*entry.get("args", ())) is True
+    # an hour later it is 09:00 in Moscow: not the reminder hour any more
+    pin_now(monkeypatch, NOW + timedelta(hours=1))
     assert task(*entry.get("args", ())) is True
     assert len(mail.outbox) == 1
 
 
-def test_the_diary_reminders_run_each_morning_in_the_clinics_time_zone(settings: Any) -> None:
-    """Not hourly: a run soon after midnight would tell a patient still in bed that the
-    night's entry is missing. At 08:00 local time, once a day."""
+def test_the_diary_reminders_run_every_hour_on_the_hour(settings: Any) -> None:
+    """Every hour, on beat's UTC clock, so that each clinic's 08:00-08:59 (in its own zone,
+    whole, half or quarter hours from UTC) holds exactly one run; the job picks the clinics
+    (tests/web/test_diary_reminders.py). Once a day at 08:00 in TIME_ZONE, it reached Moscow
+    at 11:00 and New York before dawn."""
     from celery.schedules import crontab
 
     from quietlegs.web.worker import app
@@ -269,16 +276,15 @@ def test_the_diary_reminders_run_each_morning_in_the_clinics_time_zone(settings:
     schedule = settings.CELERY_BEAT_SCHEDULE["diary-reminders"]["schedule"]
     assert isinstance(schedule, crontab)
     cron: Any = schedule  # celery-types knows few of crontab's attributes
-    assert (cron.hour, cron.minute) == ({8}, {0})
+    assert (cron.hour, cron.minute) == (set(range(24)), {0})
     assert cron.day_of_week == set(range(7))
-    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
-    assert str(app.timezone) == settings.TIME_ZONE
-    # due at 08:00 local, 24 h after the last run; not at half past midnight
-    tz = app.timezone
-    last = datetime(2030, 6, 3, 8, 0, tzinfo=tz)
-    at_night: Any = copy.copy(schedule)
-    in_the_morning: Any = copy.copy(schedule)
-    at_night.nowfun = lambda: datetime(2030, 6, 4, 0, 30, tzinfo=tz)
-    in_the_morning.nowfun = lambda: datetime(2030, 6, 4, 8, 0, 30, tzinfo=tz)
-    assert at_night.is_due(last).is_due is False
-    assert in_the_morning.is_due(last).is_due is True
+    assert settings.CELERY_TIMEZONE == "UTC"
+    assert str(app.timezone) == "UTC"
+    # due on the hour, an hour after the last run; not half an hour after it
+    last = datetime(2030, 3, 31, 0, 0, tzinfo=UTC)
+    half_past: Any = copy.copy(schedule)
+    on_the_hour: Any = copy.copy(schedule)
+    half_past.nowfun = lambda: datetime(2030, 3, 31, 0, 30, tzinfo=UTC)
+    on_the_hour.nowfun = lambda: datetime(2030, 3, 31, 1, 0, 5, tzinfo=UTC)
+    assert half_past.is_due(last).is_due is False
+    assert on_the_hour.is_due(last).is_due is True

@@ -306,24 +306,22 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# beat's clock times (crontab) are in the clinic's time zone, as the diary's nights are
-CELERY_TIMEZONE = TIME_ZONE
+# beat's clock: UTC, so that an hourly entry runs every real hour, whatever TIME_ZONE's
+# clock changes do (each clinic's local hours are worked out by the job, in its own zone)
+CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-#: When the diary's reminders go out: once each morning (local time), after the night the
-#: reminder is about has ended; earlier, a patient still in bed would be told last night's
-#: entry is missing.
-DIARY_REMINDER_HOUR = 8
 CELERY_BEAT_SCHEDULE = {
     # every 5 minutes: a reminder goes out at most 5 minutes after it is due
     "appointment-reminders": {
         "task": "quietlegs.send_appointment_reminders",
         "schedule": 300.0,
     },
-    # the symptom diary's reminders (its send_diary_reminders command), each morning; beat
-    # runs a missed morning when it starts again, and the command sends once per night
+    # the symptom diary's reminders (its send_diary_reminders command), every hour on the
+    # hour: each run reminds the patients of the clinics where it is now 08:00-08:59
+    # (quietlegs.web.diary.reminders.REMINDER_HOUR), once per patient and night
     "diary-reminders": {
         "task": "quietlegs.run_management_command",
-        "schedule": crontab(hour=DIARY_REMINDER_HOUR, minute=0),
+        "schedule": crontab(minute=0),
         "args": ("send_diary_reminders",),
     },
 }

@@ -1,5 +1,5 @@
 """The diary as stored: one entry per patient and night (with every earlier version
-kept), the treatment timeline, and each patient's reminder setting.
+kept), the treatment timeline, each patient's reminder setting and the reminders sent.
 
 The values and their rules are the core's (:mod:`quietlegs.diary`): a row is
 turned into a :class:`quietlegs.diary.DiaryEntry` with :meth:`DiaryEntry.to_core`,
@@ -213,8 +213,34 @@ class DiarySettings(models.Model):
     reminders = models.BooleanField(
         _("e-mail me when last night's entry is missing"), default=False
     )
-    last_reminder_for = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"diary settings of {self.patient_id}"
+
+
+class DiaryReminder(models.Model):
+    """A reminder e-mailed to a patient about one night (``reminders.py``).
+
+    At most one per patient and night, by a unique constraint: the row is inserted in
+    the transaction that sends the e-mail, so two runs at once (or a run repeated in
+    the hour) cannot both send, and a failed e-mail leaves no row (the next run tries
+    again).
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diary_reminders"
+    )
+    night = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-night"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "night"], name="diary_one_reminder_per_night"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder to {self.patient_id} about {self.night}"
