@@ -1010,8 +1010,7 @@ def analyse(
     periods = list(periods)
     if end is None and diary.last_day is None:
         raise ValueError(
-            "end must be given for an empty diary (e.g. today in the patient's time zone); "
-            "got None"
+            "end must be given for an empty diary (e.g. today in the patient's time zone); got None"
         )
     return DiaryAnalysis(
         weeks=weekly_trends(diary, start, end),
