@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from quietlegs.web.audit.admin import PatientDataAdmin
 from quietlegs.web.scheduling.models import (
@@ -25,7 +26,14 @@ else:
 
 @admin.register(ClinicRules)
 class ClinicRulesAdmin(_ModelAdmin):
+    """The rules are made with their clinic (and deleted with it): change them here; a
+    second row for a clinic cannot be added."""
+
     list_display = ("clinic", "time_zone", "min_notice_h", "horizon_days", "reminder_h")
+    readonly_fields = ("clinic",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(VisitType)

@@ -23,6 +23,7 @@ import uuid
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
@@ -44,8 +45,26 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+#: How long a clinic's time zone stays in the cache (seconds). Saving or deleting the
+#: rules drops it at once from the cache this process uses (the shared Redis cache when
+#: ``REDIS_URL`` is set); web processes that each keep their own memory cache (several
+#: processes without Redis) see a change at the latest after this long.
+TIME_ZONE_CACHE_S = 300
+
+
+def time_zone_cache_key(clinic_id: int) -> str:
+    """The cache key of a clinic's time zone name."""
+    return f"quietlegs:clinic-time-zone:{clinic_id}"
+
+
 class ClinicRules(models.Model):
-    """A clinic's scheduling rules (one row per clinic, made on first use)."""
+    """A clinic's scheduling rules: one row per clinic, made with the clinic.
+
+    :func:`seed_clinic` makes it when a clinic is created (the ``post_save`` of
+    :class:`~quietlegs.web.clinics.models.Clinic`: the admin, the demo data, any code)
+    and migration 0003 made it for the clinics that existed before; reading the rules
+    (:meth:`for_clinic`) never writes.
+    """
 
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="rules")
     time_zone = models.CharField(
@@ -81,8 +100,34 @@ class ClinicRules(models.Model):
 
     @classmethod
     def for_clinic(cls, clinic: Clinic) -> ClinicRules:
-        rules, _created = cls.objects.get_or_create(clinic=clinic)
+        """The rules of ``clinic``, read once per ``clinic`` instance; never a write.
+
+        A clinic whose row is missing (one loaded from a fixture, which skips the
+        ``post_save`` that makes it) gets the default rules, unsaved: saving them (the
+        set-up page does) stores them.
+        """
+        try:
+            rules: ClinicRules = clinic.rules  # the reverse one-to-one caches the row
+        except cls.DoesNotExist:
+            return cls(clinic=clinic)
         return rules
+
+    @classmethod
+    def cached_time_zone(cls, clinic_id: int) -> str:
+        """The IANA name of clinic ``clinic_id``'s time zone, from the cache.
+
+        One read-only query when it is not cached (then cached for
+        :data:`TIME_ZONE_CACHE_S` seconds); ``""`` when the clinic has no rules row.
+        Saving or deleting the rules empties the entry (``forget_time_zone``).
+        """
+        key = time_zone_cache_key(clinic_id)
+        name = cache.get(key)
+        if isinstance(name, str):
+            return name
+        found = cls.objects.filter(clinic_id=clinic_id).values_list("time_zone", flat=True).first()
+        name = found or ""
+        cache.set(key, name, TIME_ZONE_CACHE_S)
+        return name
 
     def clean(self) -> None:
         if not 1 <= self.horizon_days <= 366:
@@ -199,6 +244,12 @@ DEFAULT_VISIT_TYPES: tuple[tuple[str, int, int, str, bool], ...] = (
     ("physiotherapy", 45, 15, "", True),
     ("day_hospital", 240, 0, "day_hospital_bed", False),
 )
+
+
+def seed_clinic(clinic: Clinic) -> None:
+    """Give a new ``clinic`` its scheduling rules and the default visit types."""
+    ClinicRules.objects.get_or_create(clinic=clinic)
+    seed_visit_types(clinic)
 
 
 def seed_visit_types(clinic: Clinic) -> None:
