@@ -16,6 +16,7 @@ from quietlegs.web.scheduling.models import (
     Resource,
     VisitType,
     WaitlistEntry,
+    WaitlistOffer,
 )
 
 if TYPE_CHECKING:
@@ -75,3 +76,11 @@ class WaitlistEntryAdmin(PatientDataAdmin):
     list_filter = ("status", "clinic")
     search_fields = ("patient__email", "patient__last_name")
     list_select_related = ("patient", "visit_type", "clinician")
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(PatientDataAdmin):
+    list_display = ("offered_at", "patient", "start", "clinician", "status", "expires_at")
+    list_filter = ("status", "clinic")
+    search_fields = ("patient__email", "patient__last_name")
+    list_select_related = ("patient", "clinician")

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quietlegs.scheduling import VisitSpec
 from quietlegs.web.clinics.models import Clinic
@@ -465,7 +466,11 @@ class Appointment(models.Model):
 
 
 class WaitlistEntry(models.Model):
-    """A patient waiting for an earlier or any slot of a visit type (first come, first served)."""
+    """A patient waiting for an earlier or any slot of a visit type (first come, first served).
+
+    ``offered`` while one of its :class:`WaitlistOffer` is open; back to ``waiting`` when
+    the patient declines it, it expires or the time is taken; ``booked`` once they book.
+    """
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -501,7 +506,6 @@ class WaitlistEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     offered_at = models.DateTimeField(null=True, blank=True)
-    offer_nonce = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -509,3 +513,69 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} waits for {self.visit_type}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waitlist entry, by e-mail with "book" and "no thanks".
+
+    One offer of a time is open at once. Declined, expired (after
+    ``QUIETLEGS_WAITLIST_OFFER_H`` hours, never after ``closes_at``) or withdrawn, the
+    time goes to the next matching entry (see ``services.offer_slot``); a person is
+    offered a time (clinician and start) once, ever.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("waitlist offer", "Open")
+        BOOKED = "booked", pgettext_lazy("waitlist offer", "Booked")
+        DECLINED = "declined", pgettext_lazy("waitlist offer", "Declined")
+        EXPIRED = "expired", pgettext_lazy("waitlist offer", "Expired")
+        WITHDRAWN = "withdrawn", pgettext_lazy("waitlist offer", "Withdrawn")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_offers"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    visit_type = models.ForeignKey(VisitType, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    offered_at = models.DateTimeField()
+    #: When the e-mail went out (None: not yet, the periodic job tries again).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    #: The offer ends then: ``QUIETLEGS_WAITLIST_OFFER_H`` after it was sent, at the latest
+    #: at ``closes_at``.
+    expires_at = models.DateTimeField()
+    #: No offer of this time is open after this: its start, or for a time that had begun
+    #: when it was freed (a no-show's), its end.
+    closes_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinician", "start"], name="waitlist_offer_once_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["clinician", "start"],
+                condition=models.Q(status="open"),
+                name="waitlist_one_open_offer_per_time",
+            ),
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="open"),
+                name="waitlist_one_open_offer_per_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} offered to {self.patient} ({self.status})"

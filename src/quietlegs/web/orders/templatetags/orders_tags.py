@@ -58,7 +58,7 @@ def patient_orders_section(context: dict[str, Any], patient: User) -> dict[str, 
     chosen_id = choices[0].pk if choices and asked is None else asked
     chosen = (
         None
-        if refused or not choices
+        if refused or chosen_id is None
         else Assessment.objects.filter(patient=patient, pk=chosen_id).first()
     )
     recommended = []
