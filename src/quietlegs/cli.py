@@ -329,7 +329,11 @@ def worker(
         bool, typer.Option(help="Also run the scheduler (Celery beat) in this process.")
     ] = True,
     once: Annotated[
-        bool, typer.Option(help="Send the due reminders now and exit (no broker needed).")
+        bool,
+        typer.Option(
+            help="Send the due reminders and pass on expired waitlist offers now, then exit "
+            "(no broker needed)."
+        ),
     ] = False,
     loglevel: Annotated[str, typer.Option(help="Log level: debug, info, warning.")] = "info",
 ) -> None:
@@ -344,8 +348,12 @@ def worker(
     server.setup_django()
     if once:
         from quietlegs.web.scheduling.reminders import send_due_reminders
+        from quietlegs.web.scheduling.services import expire_waitlist_offers
 
         out.print(f"sent {send_due_reminders()} reminder(s)", highlight=False)
+        out.print(
+            f"{expire_waitlist_offers()} waitlist offer(s) expired and passed on", highlight=False
+        )
         return
     from quietlegs.web.worker import app as celery_app
 

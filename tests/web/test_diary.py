@@ -247,7 +247,9 @@ def test_after_midnight_in_the_clinic_its_new_day_is_today(
 ) -> None:
     """The core once took the server's date (UTC): from 00:00 to 03:00 in Moscow the form
     offered a night that the core then refused as "in the future"."""
-    ClinicRules.objects.create(clinic=clinic, time_zone="Europe/Moscow")
+    rules = ClinicRules.for_clinic(clinic)  # made with the clinic
+    rules.time_zone = "Europe/Moscow"
+    rules.save()
     pin_now(monkeypatch, MOSCOW_AFTER_MIDNIGHT)
     client = login(patient)
     response = client.post("/diary/entry/", form_data(day=dt.date(2030, 6, 4)))

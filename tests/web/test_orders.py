@@ -302,6 +302,112 @@ def test_the_patient_page_offers_the_recommendations_and_lists_the_orders(
     assert 'data-order="ferritin_tsat" data-status="ordered"' in page
 
 
+# --- ordering from an earlier assessment --------------------------------------------------
+
+#: 12 March 2030, 12:30 UTC and 2 April 2030, 12:30 UTC: the earlier and the later check.
+EARLIER_AT = datetime.datetime(2030, 3, 12, 9, 30, tzinfo=datetime.UTC)
+LATER_AT = datetime.datetime(2030, 4, 2, 9, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def earlier_and_latest(patient: User) -> tuple[Assessment, Assessment]:
+    """An urgent check (a swollen calf) and, three weeks later, a routine one."""
+    earlier = Assessment.create_from_answers(URGENT_ANSWERS, patient=patient, created_by=patient)
+    latest = Assessment.create_from_answers(RLS_ANSWERS, patient=patient, created_by=patient)
+    Assessment.objects.filter(pk=earlier.pk).update(created_at=EARLIER_AT)
+    Assessment.objects.filter(pk=latest.pk).update(created_at=LATER_AT)
+    earlier.refresh_from_db()
+    latest.refresh_from_db()
+    return earlier, latest
+
+
+def patient_page(client: Client, patient: User, **query: str) -> str:
+    url = reverse("records:patient", args=[patient.pk])
+    response = client.get(url, query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_offers_the_latest_assessment_and_lists_every_one_with_its_date(
+    clinician: User, patient: User, earlier_and_latest: tuple[Assessment, Assessment]
+) -> None:
+    earlier, latest = earlier_and_latest
+    page = patient_page(login(clinician), patient)
+    assert 'name="order_from"' in page
+    assert f'<option value="{latest.pk}" selected>2 April 2030, 12:30 · ' in page
+    assert f'<option value="{earlier.pk}">12 March 2030, 12:30 · ' in page
+    assert f'name="assessment" value="{latest.pk}"' in page
+    assert "Recommended by the latest assessment" in page
+    assert 'value="test:venous_duplex"' not in page  # only the earlier one recommends it
+
+
+def test_a_clinician_orders_from_an_earlier_assessment(
+    clinician: User, patient: User, earlier_and_latest: tuple[Assessment, Assessment]
+) -> None:
+    earlier, _latest = earlier_and_latest
+    client = login(clinician)
+    page = patient_page(client, patient, order_from=str(earlier.pk))
+    assert f'<option value="{earlier.pk}" selected>12 March 2030, 12:30 · ' in page
+    assert "Recommended by the assessment of 12 March 2030, 12:30" in page
+    assert f'name="assessment" value="{earlier.pk}"' in page
+    assert 'value="test:venous_duplex"' in page
+    assert 'value="referral:general_practitioner"' in page
+    response = post_order(client, patient, earlier, scope="chosen", items=["test:venous_duplex"])
+    assert response.status_code == 302
+    assert response["Location"].endswith(
+        f"/clinic/patients/{patient.pk}/?order_from={earlier.pk}#orders"
+    )
+    order = Order.objects.get()
+    assert (order.item_id, order.assessment, order.priority) == (
+        "venous_duplex",
+        earlier,
+        "urgent",
+    )
+
+
+def _other_clinics_assessment(other_patient: User) -> Assessment:
+    return Assessment.create_from_answers(URGENT_ANSWERS, patient=other_patient)
+
+
+@pytest.mark.parametrize(
+    "forged", ["same_clinic", "other_clinic", "00000000-0000-0000-0000-000000000000", "x'1"]
+)
+def test_the_page_refuses_to_offer_an_assessment_that_is_not_the_patients(
+    clinician: User,
+    patient: User,
+    other_patient: User,
+    clinic: Any,
+    earlier_and_latest: tuple[Assessment, Assessment],
+    forged: str,
+) -> None:
+    if forged == "same_clinic":
+        neighbour = make_user("second@example.org", clinic=clinic)
+        forged = str(Assessment.create_from_answers(URGENT_ANSWERS, patient=neighbour).pk)
+    elif forged == "other_clinic":
+        forged = str(_other_clinics_assessment(other_patient).pk)
+    page = patient_page(login(clinician), patient, order_from=forged)
+    assert "That assessment is not one of this patient's, so nothing can be ordered from it" in page
+    assert 'name="assessment"' not in page  # no order form
+    assert 'value="test:venous_duplex"' not in page
+    assert f'value="{forged}"' not in page  # neither offered nor posted
+
+
+def test_posting_another_clinics_assessment_orders_nothing(
+    clinician: User,
+    patient: User,
+    other_patient: User,
+    other_clinician: User,
+    earlier_and_latest: tuple[Assessment, Assessment],
+) -> None:
+    theirs = _other_clinics_assessment(other_patient)
+    client = login(clinician)
+    assert post_order(client, patient, theirs).status_code == 404  # as if it were my patient's
+    assert post_order(client, other_patient, theirs).status_code == 404  # not my clinic
+    earlier, _latest = earlier_and_latest
+    assert post_order(login(other_clinician), patient, earlier).status_code == 404
+    assert not Order.objects.exists()
+
+
 def test_the_patient_page_without_assessment_says_so(clinician: User, patient: User) -> None:
     page = login(clinician).get(reverse("records:patient", args=[patient.pk])).content.decode()
     assert "Orders are made from an assessment; this patient has none yet." in page

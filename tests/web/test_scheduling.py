@@ -454,7 +454,9 @@ def test_no_show_frees_the_time_and_the_first_waitlisted_patient_is_offered_it(
     taken = Appointment.objects.get(patient=first)
     assert (taken.start, taken.channel, taken.status) == (MON_10, "waitlist", "booked")
     assert WaitlistEntry.objects.get(patient=first).status == "booked"
-    assert Client().get(path).status_code == 404  # used
+    used = Client().get(path)  # used: says so
+    assert used.status_code == 410
+    assert "You booked this time" in used.content.decode()
     assert Client().get(path[:-3] + "xx/").status_code == 404  # forged
 
 

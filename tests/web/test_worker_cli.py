@@ -1,4 +1,5 @@
-"""`quietlegs worker`: --once sends the due reminders without a broker; bad options exit 2."""
+"""`quietlegs worker`: --once sends the due reminders and passes on expired waitlist offers
+without a broker; bad options exit 2."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def test_worker_once_sends_the_due_reminders_and_exits(settings: Any) -> None:
     result = runner.invoke(app, ["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert "sent 0 reminder(s)" in result.output
+    assert "0 waitlist offer(s) expired and passed on" in result.output
 
 
 def test_worker_refuses_an_unknown_log_level() -> None:

@@ -12,17 +12,17 @@ from django.utils import timezone
 def clinic_time_zone(user: object) -> ZoneInfo | None:
     """The time zone of ``user``'s clinic (its booking rules), or None.
 
-    None for visitors, people without a clinic, and a clinic whose rules were never
-    saved (the default ``TIME_ZONE`` applies then). One read-only query.
+    None for visitors, people without a clinic, and a clinic without a rules row (the
+    default ``TIME_ZONE`` applies then). The zone comes from the cache
+    (:meth:`ClinicRules.cached_time_zone`): one read-only query per clinic until the
+    rules are saved or deleted, none on the requests after it.
     """
     clinic_id = getattr(user, "clinic_id", None)
     if not getattr(user, "is_authenticated", False) or clinic_id is None:
         return None
     from quietlegs.web.scheduling.models import ClinicRules
 
-    name = (
-        ClinicRules.objects.filter(clinic_id=clinic_id).values_list("time_zone", flat=True).first()
-    )
+    name = ClinicRules.cached_time_zone(clinic_id)
     if not name:
         return None
     try:

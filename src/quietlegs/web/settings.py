@@ -32,6 +32,10 @@ QUIETLEGS_SMS_SENDER
 QUIETLEGS_MAX_TREMOR_MB
     Largest tremor recording (CSV) a patient may upload, in MB (default 10; a 10-minute
     100 Hz recording is 3-6 MB). Recordings are analysed in the request.
+QUIETLEGS_WAITLIST_OFFER_H
+    How long a waitlist offer of a freed time stays open, in whole hours from 1 to 72
+    (default 3; never past the time's start); then the time is offered to the next
+    person waiting.
 """
 
 from __future__ import annotations
@@ -241,6 +245,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 QUIETLEGS_MAX_EDF_MB = int(os.environ.get("QUIETLEGS_MAX_EDF_MB", "512"))
 QUIETLEGS_PSG_SYNC = False
 
+
+def _waitlist_offer_hours() -> int:
+    """``QUIETLEGS_WAITLIST_OFFER_H``: whole hours from 1 to 72 (default 3)."""
+    raw = os.environ.get("QUIETLEGS_WAITLIST_OFFER_H", "3").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 72:
+        raise ImproperlyConfigured(
+            f"QUIETLEGS_WAITLIST_OFFER_H must be a whole number of hours from 1 to 72; got {raw!r}"
+        )
+    return int(raw)
+
+
+# Waitlist offers (scheduling): how long the offered patient has to book or decline a freed
+# time before it goes to the next person waiting (never past the time's start).
+QUIETLEGS_WAITLIST_OFFER_H = _waitlist_offer_hours()
+
 # FHIR (quietlegs.web.interop): the identifier system of this installation's patient numbers
 # (set one per installation, e.g. https://clinic.example.org/fhir/sid/patient).
 QUIETLEGS_FHIR_PATIENT_SYSTEM = os.environ.get("QUIETLEGS_FHIR_PATIENT_SYSTEM", "")
@@ -314,6 +333,12 @@ CELERY_BEAT_SCHEDULE = {
     # every 5 minutes: a reminder goes out at most 5 minutes after it is due
     "appointment-reminders": {
         "task": "quietlegs.send_appointment_reminders",
+        "schedule": 300.0,
+    },
+    # every 5 minutes: an expired waitlist offer goes to the next person waiting at most
+    # 5 minutes late (and an offer e-mail that could not be sent is tried again)
+    "waitlist-offers": {
+        "task": "quietlegs.expire_waitlist_offers",
         "schedule": 300.0,
     },
     # the symptom diary's reminders (its send_diary_reminders command), every hour on the

@@ -27,12 +27,14 @@ from django.views.decorators.http import require_GET, require_POST
 from quietlegs import AnswerError
 from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.orders import services
 from quietlegs.web.orders.forms import CancelForm, OrderItemsForm, ResultForm, ScheduleForm
 from quietlegs.web.orders.models import Order
 from quietlegs.web.orders.presentation import order_row
+from quietlegs.web.orders.templatetags.orders_tags import ORDER_FROM_PARAM
 from quietlegs.web.records import services as records
 from quietlegs.web.records.views import clinician_required
 
@@ -47,8 +49,12 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _patient_url(patient: User) -> str:
-    return reverse("records:patient", args=[patient.pk]) + "#orders"
+def _patient_url(patient: User, assessment: Assessment | None = None) -> str:
+    """The orders section of the patient page (showing ``assessment``'s recommendations)."""
+    url = reverse("records:patient", args=[patient.pk])
+    if assessment is not None:
+        url += "?" + urlencode({ORDER_FROM_PARAM: str(assessment.pk)})
+    return url + "#orders"
 
 
 def _add_errors(form: Form, exc: ValidationError) -> None:
@@ -66,7 +72,12 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 @require_POST
 @clinician_required
 def order_from_assessment(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Order all, or the chosen, recommended tests and referrals of an assessment."""
+    """Order all, or the chosen, recommended tests and referrals of one of the patient's
+    assessments (the page offers the latest, or the one the clinician chose).
+
+    An assessment id that is not one of this patient's (malformed, another patient's,
+    another clinic's) is a 404 and orders nothing.
+    """
     clinician = _user(request)
     patient = records.get_patient(clinician, patient_id)
     form = OrderItemsForm(request.POST)
@@ -74,6 +85,8 @@ def order_from_assessment(request: HttpRequest, patient_id: int) -> HttpResponse
         messages.error(request, _("The order form was incomplete; nothing was ordered."))
         return redirect(_patient_url(patient))
     assessment = services.get_assessment(patient, form.cleaned_data["assessment"])
+    latest = Assessment.objects.filter(patient=patient).order_by("-created_at").first()
+    back = _patient_url(patient, None if assessment == latest else assessment)
     keys = None if form.cleaned_data["scope"] == "all" else form.cleaned_data["items"]
     try:
         outcome = services.order_recommendations(request, patient, clinician, assessment, keys)
@@ -82,7 +95,7 @@ def order_from_assessment(request: HttpRequest, patient_id: int) -> HttpResponse
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect(_patient_url(patient))
+        return redirect(back)
     lang = current_language()
     if outcome.created:
         messages.success(
@@ -103,7 +116,7 @@ def order_from_assessment(request: HttpRequest, patient_id: int) -> HttpResponse
             _("Already ordered and still open (not ordered again): %(names)s.")
             % {"names": "; ".join(i.name(lang) for i in outcome.already_open)},
         )
-    return redirect(_patient_url(patient))
+    return redirect(back)
 
 
 # --- the clinic's open orders ------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from quietlegs.web.audit.admin import PatientDataAdmin
 from quietlegs.web.scheduling.models import (
@@ -15,6 +16,7 @@ from quietlegs.web.scheduling.models import (
     Resource,
     VisitType,
     WaitlistEntry,
+    WaitlistOffer,
 )
 
 if TYPE_CHECKING:
@@ -25,7 +27,14 @@ else:
 
 @admin.register(ClinicRules)
 class ClinicRulesAdmin(_ModelAdmin):
+    """The rules are made with their clinic (and deleted with it): change them here; a
+    second row for a clinic cannot be added."""
+
     list_display = ("clinic", "time_zone", "min_notice_h", "horizon_days", "reminder_h")
+    readonly_fields = ("clinic",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(VisitType)
@@ -67,3 +76,11 @@ class WaitlistEntryAdmin(PatientDataAdmin):
     list_filter = ("status", "clinic")
     search_fields = ("patient__email", "patient__last_name")
     list_select_related = ("patient", "visit_type", "clinician")
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(PatientDataAdmin):
+    list_display = ("offered_at", "patient", "start", "clinician", "status", "expires_at")
+    list_filter = ("status", "clinic")
+    search_fields = ("patient__email", "patient__last_name")
+    list_select_related = ("patient", "clinician")

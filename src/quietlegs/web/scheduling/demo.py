@@ -8,6 +8,8 @@ from quietlegs.web.accounts.models import User
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.scheduling.models import Availability, ClinicRules, Resource, VisitType
 
+#: The demo clinic's time zone.
+DEMO_TIME_ZONE = "Europe/Moscow"
 #: (clinician e-mail, visit type code, weekdays, start, end) of the demo clinic.
 DEMO_HOURS: tuple[tuple[str, str, tuple[int, ...], time, time], ...] = (
     ("dr.petrov@demo.quietlegs.org", "first_consultation", (0, 2, 4), time(9), time(13)),
@@ -26,8 +28,14 @@ DEMO_RESOURCES: tuple[tuple[str, str], ...] = (
 
 
 def load_demo_schedule(clinic: Clinic) -> None:
-    """Give the demo clinic its rules, resources and weekly hours."""
-    ClinicRules.objects.get_or_create(clinic=clinic, defaults={"time_zone": "Europe/Moscow"})
+    """Give the demo clinic its time zone, resources and weekly hours.
+
+    The clinic's rules row was made with the clinic (``seed_clinic``); only its zone is
+    set here.
+    """
+    rules = ClinicRules.for_clinic(clinic)
+    rules.time_zone = DEMO_TIME_ZONE
+    rules.save()
     for kind, name in DEMO_RESOURCES:
         Resource.objects.get_or_create(clinic=clinic, name=name, defaults={"kind": kind})
     for email, code, weekdays, start, end in DEMO_HOURS:

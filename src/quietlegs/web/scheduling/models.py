@@ -23,10 +23,12 @@ import uuid
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quietlegs.scheduling import VisitSpec
 from quietlegs.web.clinics.models import Clinic
@@ -44,8 +46,26 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+#: How long a clinic's time zone stays in the cache (seconds). Saving or deleting the
+#: rules drops it at once from the cache this process uses (the shared Redis cache when
+#: ``REDIS_URL`` is set); web processes that each keep their own memory cache (several
+#: processes without Redis) see a change at the latest after this long.
+TIME_ZONE_CACHE_S = 300
+
+
+def time_zone_cache_key(clinic_id: int) -> str:
+    """The cache key of a clinic's time zone name."""
+    return f"quietlegs:clinic-time-zone:{clinic_id}"
+
+
 class ClinicRules(models.Model):
-    """A clinic's scheduling rules (one row per clinic, made on first use)."""
+    """A clinic's scheduling rules: one row per clinic, made with the clinic.
+
+    :func:`seed_clinic` makes it when a clinic is created (the ``post_save`` of
+    :class:`~quietlegs.web.clinics.models.Clinic`: the admin, the demo data, any code)
+    and migration 0003 made it for the clinics that existed before; reading the rules
+    (:meth:`for_clinic`) never writes.
+    """
 
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="rules")
     time_zone = models.CharField(
@@ -81,8 +101,34 @@ class ClinicRules(models.Model):
 
     @classmethod
     def for_clinic(cls, clinic: Clinic) -> ClinicRules:
-        rules, _created = cls.objects.get_or_create(clinic=clinic)
+        """The rules of ``clinic``, read once per ``clinic`` instance; never a write.
+
+        A clinic whose row is missing (one loaded from a fixture, which skips the
+        ``post_save`` that makes it) gets the default rules, unsaved: saving them (the
+        set-up page does) stores them.
+        """
+        try:
+            rules: ClinicRules = clinic.rules  # the reverse one-to-one caches the row
+        except cls.DoesNotExist:
+            return cls(clinic=clinic)
         return rules
+
+    @classmethod
+    def cached_time_zone(cls, clinic_id: int) -> str:
+        """The IANA name of clinic ``clinic_id``'s time zone, from the cache.
+
+        One read-only query when it is not cached (then cached for
+        :data:`TIME_ZONE_CACHE_S` seconds); ``""`` when the clinic has no rules row.
+        Saving or deleting the rules empties the entry (``forget_time_zone``).
+        """
+        key = time_zone_cache_key(clinic_id)
+        name = cache.get(key)
+        if isinstance(name, str):
+            return name
+        found = cls.objects.filter(clinic_id=clinic_id).values_list("time_zone", flat=True).first()
+        name = found or ""
+        cache.set(key, name, TIME_ZONE_CACHE_S)
+        return name
 
     def clean(self) -> None:
         if not 1 <= self.horizon_days <= 366:
@@ -199,6 +245,12 @@ DEFAULT_VISIT_TYPES: tuple[tuple[str, int, int, str, bool], ...] = (
     ("physiotherapy", 45, 15, "", True),
     ("day_hospital", 240, 0, "day_hospital_bed", False),
 )
+
+
+def seed_clinic(clinic: Clinic) -> None:
+    """Give a new ``clinic`` its scheduling rules and the default visit types."""
+    ClinicRules.objects.get_or_create(clinic=clinic)
+    seed_visit_types(clinic)
 
 
 def seed_visit_types(clinic: Clinic) -> None:
@@ -414,7 +466,11 @@ class Appointment(models.Model):
 
 
 class WaitlistEntry(models.Model):
-    """A patient waiting for an earlier or any slot of a visit type (first come, first served)."""
+    """A patient waiting for an earlier or any slot of a visit type (first come, first served).
+
+    ``offered`` while one of its :class:`WaitlistOffer` is open; back to ``waiting`` when
+    the patient declines it, it expires or the time is taken; ``booked`` once they book.
+    """
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -450,7 +506,6 @@ class WaitlistEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     offered_at = models.DateTimeField(null=True, blank=True)
-    offer_nonce = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -458,3 +513,69 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} waits for {self.visit_type}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waitlist entry, by e-mail with "book" and "no thanks".
+
+    One offer of a time is open at once. Declined, expired (after
+    ``QUIETLEGS_WAITLIST_OFFER_H`` hours, never after ``closes_at``) or withdrawn, the
+    time goes to the next matching entry (see ``services.offer_slot``); a person is
+    offered a time (clinician and start) once, ever.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("waitlist offer", "Open")
+        BOOKED = "booked", pgettext_lazy("waitlist offer", "Booked")
+        DECLINED = "declined", pgettext_lazy("waitlist offer", "Declined")
+        EXPIRED = "expired", pgettext_lazy("waitlist offer", "Expired")
+        WITHDRAWN = "withdrawn", pgettext_lazy("waitlist offer", "Withdrawn")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_offers"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    visit_type = models.ForeignKey(VisitType, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    offered_at = models.DateTimeField()
+    #: When the e-mail went out (None: not yet, the periodic job tries again).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    #: The offer ends then: ``QUIETLEGS_WAITLIST_OFFER_H`` after it was sent, at the latest
+    #: at ``closes_at``.
+    expires_at = models.DateTimeField()
+    #: No offer of this time is open after this: its start, or for a time that had begun
+    #: when it was freed (a no-show's), its end.
+    closes_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinician", "start"], name="waitlist_offer_once_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["clinician", "start"],
+                condition=models.Q(status="open"),
+                name="waitlist_one_open_offer_per_time",
+            ),
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="open"),
+                name="waitlist_one_open_offer_per_entry",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} offered to {self.patient} ({self.status})"

@@ -57,6 +57,7 @@ from quietlegs.web.scheduling.models import (
     ScheduleLock,
     VisitType,
     WaitlistEntry,
+    WaitlistOffer,
 )
 
 logger = logging.getLogger("quietlegs.web.scheduling")
@@ -65,9 +66,10 @@ logger = logging.getLogger("quietlegs.web.scheduling")
 #: when the appointment is no longer booked; 60 days covers the booking horizon.
 CANCEL_SALT = "quietlegs.scheduling.cancel"
 CANCEL_LINK_MAX_AGE_S = 60 * 24 * 3600
-#: Salt and lifetime of a waitlist offer link (and never after the slot has ended).
+#: Salt and lifetime of a waitlist offer link. The offer itself closes much sooner (its
+#: ``expires_at``); the link then shows that it is no longer open.
 OFFER_SALT = "quietlegs.scheduling.offer"
-OFFER_MAX_AGE_S = 24 * 3600
+OFFER_MAX_AGE_S = 60 * 24 * 3600
 
 
 def now() -> datetime:
@@ -690,133 +692,416 @@ def _after_freed(appointment: Appointment) -> None:
     transaction.on_commit(lambda: offer_freed_slot(appointment))
 
 
-def matching_entries(appointment: Appointment, at: datetime) -> models.QuerySet[WaitlistEntry]:
-    """Waitlist entries that could take ``appointment``'s time, first come first."""
-    day = appointment.start.astimezone(clinic_tz(appointment.clinic)).date()
+#: Refusals of a booking that mean the offered time cannot be had any more (taken, or no
+#: longer in the clinic's hours): the offer is withdrawn and the entry waits again.
+TIME_GONE_CODES = frozenset({"taken", "unknown_slot", "past", "horizon"})
+
+
+def offer_hours() -> int:
+    """How long an offer stays open (``settings.QUIETLEGS_WAITLIST_OFFER_H``, hours)."""
+    hours: int = settings.QUIETLEGS_WAITLIST_OFFER_H
+    return hours
+
+
+def offer_closes_at(start: datetime, end: datetime, at: datetime) -> datetime:
+    """Until when a time freed at ``at`` may be offered: its start; a time that had begun
+    (a no-show's) is offered for what is left of it, until its end."""
+    return start if start > at else end
+
+
+def offer_expires_at(at: datetime, closes_at: datetime) -> datetime:
+    """When an offer sent at ``at`` expires: :func:`offer_hours` later, at most ``closes_at``."""
+    return min(at + timedelta(hours=offer_hours()), closes_at)
+
+
+def waiting_entries(
+    clinic: Clinic, clinician_id: int, visit_type_id: int, start: datetime, end: datetime
+) -> models.QuerySet[WaitlistEntry]:
+    """Entries that may be offered this time, longest waiting first.
+
+    Waiting (not holding an open offer), for this visit type, this clinician or any,
+    with the time's local day within their dates; never a patient who was offered this
+    time before (whatever they did with it), who cancelled it or did not come to it, or
+    who has another visit overlapping it.
+    """
+    day = start.astimezone(clinic_tz(clinic)).date()
+    offered_before = WaitlistOffer.objects.filter(clinician_id=clinician_id, start=start)
+    gave_it_up = Appointment.objects.filter(
+        clinician_id=clinician_id,
+        start=start,
+        status__in=(Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW),
+    )
+    busy = Appointment.objects.active().filter(start__lt=end, end__gt=start)
     return (
         WaitlistEntry.objects.filter(
-            clinic_id=appointment.clinic_id,
-            visit_type_id=appointment.visit_type_id,
-            status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED),
+            clinic=clinic,
+            visit_type_id=visit_type_id,
+            status=WaitlistEntry.Status.WAITING,
             patient__is_active=True,
         )
-        .filter(models.Q(clinician__isnull=True) | models.Q(clinician_id=appointment.clinician_id))
+        .filter(models.Q(clinician__isnull=True) | models.Q(clinician_id=clinician_id))
         .filter(models.Q(earliest__isnull=True) | models.Q(earliest__lte=day))
         .filter(models.Q(latest__isnull=True) | models.Q(latest__gte=day))
-        .exclude(patient_id=appointment.patient_id)
-        .select_related("patient", "visit_type")
+        .exclude(patient_id__in=offered_before.values("patient_id"))
+        .exclude(patient_id__in=gave_it_up.values("patient_id"))
+        .exclude(patient_id__in=busy.values("patient_id"))
         .order_by("created_at", "pk")
     )
 
 
-def offer_freed_slot(appointment: Appointment) -> WaitlistEntry | None:
-    """E-mail the first matching waitlist entry a link to book ``appointment``'s freed time.
+def offer_freed_slot(appointment: Appointment) -> WaitlistOffer | None:
+    """Offer ``appointment``'s freed time to the waitlist (see :func:`offer_slot`)."""
+    at = now()
+    return offer_slot(
+        appointment.clinic,
+        appointment.clinician_id,
+        appointment.visit_type_id,
+        appointment.start,
+        appointment.end,
+        closes_at=offer_closes_at(appointment.start, appointment.end, at),
+    )
 
-    Nothing is offered when the time is over or taken again. Returns the entry
-    offered, or None.
+
+def offer_slot(
+    clinic: Clinic,
+    clinician_id: int,
+    visit_type_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    closes_at: datetime,
+) -> WaitlistOffer | None:
+    """Offer a free time to the longest-waiting matching entry, by e-mail.
+
+    Under the clinician's schedule lock (as a booking takes it): nothing is offered
+    when an offer of the time is open already, the time is taken (or no longer in the
+    clinic's hours), ``closes_at`` has passed or no entry is left to offer it to
+    (:func:`waiting_entries`). Otherwise an open :class:`WaitlistOffer` is made and its
+    entry marked ``offered``; the e-mail goes out after the transaction (one that fails
+    is sent again by :func:`expire_waitlist_offers`).
+
+    Returns
+    -------
+    WaitlistOffer or None
+        The offer made, or None when nothing was offered.
     """
     at = now()
-    if appointment.end <= at:
+    if closes_at <= at:
         return None
-    slot_key = Slot(
-        appointment.clinician_id, appointment.visit_type_id, appointment.start, appointment.end
-    ).key
-    entry = matching_entries(appointment, at).first()
-    if entry is None:
+    try:
+        with transaction.atomic():
+            _lock([f"clinician:{clinician_id}"])
+            open_offers = WaitlistOffer.objects.filter(
+                clinician_id=clinician_id, start=start, status=WaitlistOffer.Status.OPEN
+            )
+            if open_offers.exists():
+                return None
+            key = Slot(clinician_id, visit_type_id, start, end).key
+            try:  # still in the clinic's hours, and free (the clinician and a resource)
+                resolve_slot(clinic, key, not_before=None)
+            except ValidationError:
+                logger.info("a freed time at %s is taken or gone: not offered", start)
+                return None
+            entry = (
+                waiting_entries(clinic, clinician_id, visit_type_id, start, end)
+                .select_for_update(of=("self",))
+                .first()
+            )
+            if entry is None:
+                logger.info("a freed time at %s: nobody left on the waitlist to offer it", start)
+                return None
+            offer = WaitlistOffer.objects.create(
+                clinic=clinic,
+                entry=entry,
+                patient_id=entry.patient_id,
+                clinician_id=clinician_id,
+                visit_type_id=visit_type_id,
+                start=start,
+                end=end,
+                offered_at=at,
+                expires_at=offer_expires_at(at, closes_at),
+                closes_at=closes_at,
+            )
+            entry.status = WaitlistEntry.Status.OFFERED
+            entry.offered_at = at
+            entry.save(update_fields=["status", "offered_at"])
+            record(None, AuditEvent.Action.UPDATE, patient=entry.patient, obj=entry)
+    except IntegrityError:  # another process offered this time, or to this person, just now
         return None
-    token = signing.dumps(
-        {"e": entry.pk, "s": slot_key, "n": str(entry.offer_nonce)}, salt=OFFER_SALT, compress=True
-    )
-    link = site_url(reverse("scheduling:offer", args=[token]))
-    patient = entry.patient
+    logger.info("offered a freed time to waitlist entry %s (offer %s)", entry.pk, offer.pk)
+    send_offer(offer)
+    return offer
+
+
+def offer_token(offer: WaitlistOffer) -> str:
+    return signing.dumps({"o": offer.pk, "n": str(offer.nonce)}, salt=OFFER_SALT)
+
+
+def send_offer(offer: WaitlistOffer) -> bool:
+    """E-mail ``offer`` with its "book" and "no thanks" links; True once sent.
+
+    On success the offer's clock starts: it expires :func:`offer_hours` from now, at
+    the latest when it closes. A failed e-mail leaves the offer unsent.
+    """
+    offer = WaitlistOffer.objects.select_related(
+        "clinic", "patient", "clinician", "visit_type"
+    ).get(pk=offer.pk)
+    token = offer_token(offer)
+    at = now()
+    expires_at = offer_expires_at(at, offer.closes_at)
+    patient = offer.patient
+    tz = clinic_tz(offer.clinic)
     with translation.override(patient.preferred_language or "en"):
-        when = _when(appointment)
+        when = _local_when(offer.start, tz)
         subject = _("An appointment time is free: %(when)s") % {"when": when}
         body = _(
             "Hello %(name)s,\n\n"
             "You are on the waitlist of %(clinic)s for: %(visit)s.\n"
             "A time has become free: %(when)s with %(clinician)s.\n\n"
-            "Book it with this link (first come, first served):\n%(link)s\n\n"
-            "If you no longer need it, ignore this e-mail."
+            "It is kept for you until %(until)s. Book it with this link:\n%(link)s\n\n"
+            "If you do not want it, say no thanks with this link, and it goes to the next "
+            "person waiting (you stay on the waitlist):\n%(decline)s\n\n"
+            "If you do neither, it goes to the next person at %(until)s."
         ) % {
             "name": patient.display_name(),
-            "clinic": appointment.clinic.name,
-            "visit": appointment.visit_type.name,
+            "clinic": offer.clinic.name,
+            "visit": offer.visit_type.name,
             "when": when,
-            "clinician": appointment.clinician.display_name(),
-            "link": link,
+            "clinician": offer.clinician.display_name(),
+            "until": _local_when(expires_at, tz),
+            "link": site_url(reverse("scheduling:offer", args=[token])),
+            "decline": site_url(reverse("scheduling:offer_decline", args=[token])),
         }
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
     except OSError:
-        logger.warning("could not e-mail a waitlist offer to entry %s", entry.pk)
+        logger.warning("could not e-mail waitlist offer %s; the next run tries again", offer.pk)
+        return False
+    WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN).update(
+        sent_at=at, expires_at=expires_at
+    )
+    return True
+
+
+def _close_offer(
+    request: HttpRequest | None,
+    offer_id: int,
+    status: str,
+    at: datetime,
+    *,
+    expired: bool | None = None,
+) -> WaitlistOffer | None:
+    """Close an open offer (``declined``, ``expired`` or ``withdrawn``) under the clinician's
+    lock and the offer's row lock, audited; its entry waits again.
+
+    Returns None, changing nothing, if the offer is not open, or if ``expired`` is True
+    and it has not expired at ``at``, or False and it has.
+    """
+    clinician_id = (
+        WaitlistOffer.objects.filter(pk=offer_id).values_list("clinician_id", flat=True).first()
+    )
+    if clinician_id is None:
         return None
-    entry.status = WaitlistEntry.Status.OFFERED
-    entry.offered_at = at
-    entry.save(update_fields=["status", "offered_at"])
-    record(None, AuditEvent.Action.UPDATE, patient=patient, obj=entry)
-    logger.info("offered a freed slot to waitlist entry %s", entry.pk)
-    return entry
+    with transaction.atomic():
+        _lock([f"clinician:{clinician_id}"])
+        locked = WaitlistOffer.objects.select_for_update().get(pk=offer_id)
+        if locked.status != WaitlistOffer.Status.OPEN:
+            return None
+        if expired is not None and (locked.expires_at <= at) != expired:
+            return None
+        locked.status = status
+        locked.responded_at = at
+        locked.save(update_fields=["status", "responded_at"])
+        WaitlistEntry.objects.filter(
+            pk=locked.entry_id, status=WaitlistEntry.Status.OFFERED
+        ).update(status=WaitlistEntry.Status.WAITING)
+        record(request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked)
+    return locked
+
+
+def offer_next(closed: WaitlistOffer) -> WaitlistOffer | None:
+    """Offer the time of a declined, expired or withdrawn offer to the next entry."""
+    return offer_slot(
+        closed.clinic,
+        closed.clinician_id,
+        closed.visit_type_id,
+        closed.start,
+        closed.end,
+        closes_at=closed.closes_at,
+    )
+
+
+def expire_waitlist_offers() -> int:
+    """The periodic job: expired offers go to the next person; unsent e-mails are retried.
+
+    An offer whose e-mail has not gone out yet does not expire (its hours start when it
+    is sent), unless the time closes: nobody loses a time they were never told about.
+
+    Returns
+    -------
+    int
+        How many offers expired in this run.
+    """
+    at = now()
+    unsent = WaitlistOffer.objects.filter(
+        status=WaitlistOffer.Status.OPEN, sent_at__isnull=True, closes_at__gt=at
+    )
+    for offer in unsent:
+        send_offer(offer)
+    expired = 0
+    due = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).filter(
+        models.Q(sent_at__isnull=False, expires_at__lte=at) | models.Q(closes_at__lte=at)
+    )
+    for offer_id in due.order_by("expires_at", "pk").values_list("pk", flat=True):
+        closed = _close_offer(None, offer_id, WaitlistOffer.Status.EXPIRED, at, expired=True)
+        if closed is not None:
+            expired += 1
+            logger.info("waitlist offer %s expired", closed.pk)
+            offer_next(closed)
+    return expired
 
 
 @dataclass
 class Offer:
+    """A waitlist offer behind a link, as its pages show it."""
+
+    offer: WaitlistOffer
     entry: WaitlistEntry
     slot_key: str
     start: datetime
     clinician: User
     visit_type: VisitType
 
+    def is_open(self, at: datetime | None = None) -> bool:
+        """Open and not yet expired (the periodic job may not have closed it yet)."""
+        return self.offer.status == WaitlistOffer.Status.OPEN and self.offer.expires_at > (
+            at or now()
+        )
+
 
 def read_offer(token: str) -> Offer:
-    """The waitlist offer behind a link.
+    """The waitlist offer behind a link, open or not (the page says which).
 
     Raises
     ------
     Http404
-        If the link is forged, expired, used, or its entry is gone.
+        If the link is forged or its offer is gone.
     """
     try:
         data = signing.loads(token, salt=OFFER_SALT, max_age=OFFER_MAX_AGE_S)
-        clinician_id, visit_type_id, start = parse_slot_key(str(data["s"]))
-        entry_id = int(data["e"])
+        offer_id = int(data["o"])
         nonce = str(data["n"])
-    except (signing.BadSignature, SchedulingError, KeyError, TypeError, ValueError) as exc:
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise Http404("No such offer.") from exc
-    entry = (
-        WaitlistEntry.objects.select_related("patient", "visit_type", "clinic")
-        .filter(pk=entry_id, offer_nonce=nonce)
+    offer = (
+        WaitlistOffer.objects.select_related(
+            "entry", "patient", "clinician", "visit_type", "clinic", "appointment"
+        )
+        .filter(pk=offer_id, nonce=nonce)
         .first()
     )
-    if entry is None or entry.status not in (
-        WaitlistEntry.Status.WAITING,
-        WaitlistEntry.Status.OFFERED,
-    ):
+    if offer is None:
         raise Http404("No such offer.")
-    clinician = clinicians(entry.clinic).filter(pk=clinician_id).first()
-    if clinician is None or visit_type_id != entry.visit_type_id:
-        raise Http404("No such offer.")
-    return Offer(entry, str(data["s"]), start, clinician, entry.visit_type)
+    key = Slot(offer.clinician_id, offer.visit_type_id, offer.start, offer.end).key
+    return Offer(offer, offer.entry, key, offer.start, offer.clinician, offer.visit_type)
+
+
+def _offer_closed() -> ValidationError:
+    return _refuse(_("This offer is no longer open."), "offer_closed")
 
 
 def accept_offer(
-    request: HttpRequest | None, offer: Offer, request_key: uuid.UUID | None
+    request: HttpRequest | None, found: Offer, request_key: uuid.UUID | None
 ) -> Booked:
     """Book the offered time for the waitlisted patient (the time may have started:
-    a no-show's time is offered for what is left of it)."""
-    duration = timedelta(minutes=offer.visit_type.duration_min)
-    booked = book(
-        request,
-        patient=offer.entry.patient,
-        slot_key=offer.slot_key,
-        booked_by=None,
-        channel=Appointment.Channel.WAITLIST,
-        request_key=request_key,
-        reason=offer.entry.note,
-        not_before=now() - duration + timedelta(minutes=1),
-    )
-    WaitlistEntry.objects.filter(pk=offer.entry.pk).update(status=WaitlistEntry.Status.BOOKED)
+    a no-show's time is offered for what is left of it).
+
+    Under the clinician's lock and the offer's row lock: the offer must be open and not
+    expired. A time taken meanwhile (or gone from the clinic's hours) withdraws the
+    offer (the entry waits again) and raises; the same form sent twice books once.
+
+    Raises
+    ------
+    ValidationError
+        ``offer_closed``, or the booking's refusal (``taken``, ``patient_busy``, ...).
+    """
+    at = now()
+    duration = timedelta(minutes=found.visit_type.duration_min)
+    gone: ValidationError | None = None
+    with transaction.atomic():
+        _lock([f"clinician:{found.offer.clinician_id}"])
+        locked = WaitlistOffer.objects.select_for_update().get(pk=found.offer.pk)
+        booked_as = locked.appointment_id
+        if locked.status == WaitlistOffer.Status.BOOKED and booked_as and request_key:
+            earlier = Appointment.objects.filter(pk=booked_as, request_key=request_key).first()
+            if earlier is not None:  # the same form again
+                return Booked(earlier, created=False)
+        if locked.status != WaitlistOffer.Status.OPEN or locked.expires_at <= at:
+            raise _offer_closed()
+        try:
+            booked = book(
+                request,
+                patient=found.entry.patient,
+                slot_key=found.slot_key,
+                booked_by=None,
+                channel=Appointment.Channel.WAITLIST,
+                request_key=request_key,
+                reason=found.entry.note,
+                not_before=at - duration + timedelta(minutes=1),
+            )
+        except ValidationError as exc:
+            if exc.code not in TIME_GONE_CODES:
+                raise
+            gone = exc
+            locked.status = WaitlistOffer.Status.WITHDRAWN
+        else:
+            locked.status = WaitlistOffer.Status.BOOKED
+            locked.appointment = booked.appointment
+        locked.responded_at = at
+        locked.save(update_fields=["status", "responded_at", "appointment"])
+        WaitlistEntry.objects.filter(pk=locked.entry_id).update(
+            status=WaitlistEntry.Status.WAITING if gone else WaitlistEntry.Status.BOOKED
+        )
+        record(request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked)
+    if gone is not None:
+        raise gone
     return booked
+
+
+def decline_offer(request: HttpRequest | None, found: Offer) -> WaitlistOffer | None:
+    """Say no thanks: close the offer (the entry waits again for another time) and offer the
+    time to the next entry.
+
+    Returns
+    -------
+    WaitlistOffer or None
+        The next offer made, or None when nobody was left to offer it to.
+
+    Raises
+    ------
+    ValidationError
+        ``offer_closed`` when the offer was no longer open (nothing changes).
+    """
+    closed = _close_offer(
+        request, found.offer.pk, WaitlistOffer.Status.DECLINED, now(), expired=False
+    )
+    if closed is None:
+        raise _offer_closed()
+    return offer_next(closed)
+
+
+def remove_from_waitlist(request: HttpRequest | None, entry: WaitlistEntry, *, by: User) -> None:
+    """Reception takes ``entry`` off the waitlist; a time offered to it goes to the next."""
+    open_offer = entry.offers.filter(status=WaitlistOffer.Status.OPEN).first()
+    closed = (
+        _close_offer(request, open_offer.pk, WaitlistOffer.Status.WITHDRAWN, now())
+        if open_offer is not None
+        else None
+    )
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.REMOVED)
+    record(request, AuditEvent.Action.UPDATE, patient=entry.patient, obj=entry, actor=by)
+    if closed is not None:
+        offer_next(closed)
 
 
 # --- links and e-mails ----------------------------------------------------------------------
@@ -848,7 +1133,11 @@ def appointment_from_cancel_token(token: str) -> Appointment:
 
 
 def _when(appointment: Appointment) -> str:
-    local = appointment.start.astimezone(clinic_tz(appointment.clinic))
+    return _local_when(appointment.start, clinic_tz(appointment.clinic))
+
+
+def _local_when(moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
     return f"{date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
 
 

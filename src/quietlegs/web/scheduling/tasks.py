@@ -8,6 +8,7 @@ from celery import shared_task
 from django.core.management import call_command, get_commands
 
 from quietlegs.web.scheduling.reminders import send_due_reminders
+from quietlegs.web.scheduling.services import expire_waitlist_offers
 
 logger = logging.getLogger("quietlegs.web.scheduling")
 
@@ -16,6 +17,13 @@ logger = logging.getLogger("quietlegs.web.scheduling")
 def send_appointment_reminders() -> int:
     """Send the appointment reminders that are due (beat runs it every few minutes)."""
     return send_due_reminders()
+
+
+@shared_task(name="quietlegs.expire_waitlist_offers", ignore_result=True)
+def expire_waitlist_offers_task() -> int:
+    """Offer the times of expired waitlist offers to the next person waiting, and send the
+    offer e-mails that failed (beat runs it every few minutes)."""
+    return expire_waitlist_offers()
 
 
 @shared_task(name="quietlegs.run_management_command", ignore_result=True)

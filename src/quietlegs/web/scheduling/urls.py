@@ -15,6 +15,7 @@ urlpatterns = [
     # links in e-mails (no login)
     path("cancel/<str:token>/", views.cancel_by_link, name="cancel_by_link"),
     path("offer/<str:token>/", views.offer, name="offer"),
+    path("offer/<str:token>/decline/", views.offer_decline, name="offer_decline"),
     # reception and clinicians
     path("reception/", views.reception, name="reception"),
     path("reception/book/", views.reception_book, name="reception_book"),

@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,6 +62,7 @@ from quietlegs.web.scheduling.models import (
     Resource,
     VisitType,
     WaitlistEntry,
+    WaitlistOffer,
     Weekday,
 )
 
@@ -508,18 +509,41 @@ def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _offer_closed_page(request: HttpRequest, found: services.Offer) -> HttpResponse:
+    """An offer that was booked, declined, expired or withdrawn: say which (410 Gone)."""
+    clinic = found.entry.clinic
+    return _render(
+        request,
+        "scheduling/offer_closed.html",
+        {
+            "offer": found,
+            "status": (
+                WaitlistOffer.Status.EXPIRED
+                if found.offer.status == WaitlistOffer.Status.OPEN
+                else found.offer.status
+            ),
+            "start": found.start.astimezone(services.clinic_tz(clinic)),
+        },
+        status=410,
+        clinic=clinic,
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def offer(request: HttpRequest, token: str) -> HttpResponse:
-    """A waitlist offer: book the freed time with one click (first come, first served)."""
+    """A waitlist offer: book the freed time with one click, or say no thanks."""
     found = services.read_offer(token)
-    record(request, AuditEvent.Action.VIEW, patient=found.entry.patient, obj=found.entry)
+    record(request, AuditEvent.Action.VIEW, patient=found.entry.patient, obj=found.offer)
     form = TokenForm(request.POST or None, initial={"request_key": uuid.uuid4()})
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
             booked = services.accept_offer(request, found, form.cleaned_data["request_key"])
         except ValidationError as exc:
+            if exc.code == "offer_closed":
+                found.offer.refresh_from_db()
+                return _offer_closed_page(request, found)
             error = _errors(exc)
         else:
             return _render(
@@ -531,6 +555,8 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
                 },
                 clinic=found.entry.clinic,
             )
+    elif not found.is_open():
+        return _offer_closed_page(request, found)
     clinic = found.entry.clinic
     return _render(
         request,
@@ -539,11 +565,39 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             "offer": found,
             "form": form,
             "start": found.start.astimezone(services.clinic_tz(clinic)),
+            "expires_at": found.offer.expires_at,
+            "decline_url": reverse("scheduling:offer_decline", args=[token]),
             "error": error,
         },
         status=400 if error else 200,
         clinic=clinic,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def offer_decline(request: HttpRequest, token: str) -> HttpResponse:
+    """Say no thanks to a waitlist offer: GET asks (a link checker must not decline), POST
+    declines and the time goes to the next person waiting."""
+    found = services.read_offer(token)
+    record(request, AuditEvent.Action.VIEW, patient=found.entry.patient, obj=found.offer)
+    clinic = found.entry.clinic
+    context: dict[str, Any] = {
+        "offer": found,
+        "start": found.start.astimezone(services.clinic_tz(clinic)),
+        "book_url": reverse("scheduling:offer", args=[token]),
+        "done": False,
+    }
+    if request.method == "POST":
+        try:
+            services.decline_offer(request, found)
+        except ValidationError:
+            found.offer.refresh_from_db()
+            return _offer_closed_page(request, found)
+        context["done"] = True
+    elif not found.is_open():
+        return _offer_closed_page(request, found)
+    return _render(request, "scheduling/offer_decline.html", context, clinic=clinic)
 
 
 # --- reception --------------------------------------------------------------------------------
@@ -825,18 +879,23 @@ def waitlist(request: HttpRequest) -> HttpResponse:
                 _("%(name)s is on the waitlist.") % {"name": entry.patient.display_name()},
             )
             return redirect("scheduling:waitlist")
+    open_offers = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).select_related(
+        "clinician"
+    )
     entries = list(
         WaitlistEntry.objects.filter(
             clinic=clinic,
             status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED),
-        ).select_related("patient", "visit_type", "clinician")
+        )
+        .select_related("patient", "visit_type", "clinician")
+        .prefetch_related(Prefetch("offers", queryset=open_offers, to_attr="open_offers"))
     )
     for entry in entries:
         record(request, AuditEvent.Action.VIEW, patient=entry.patient, obj=entry)
     return _render(
         request,
         "scheduling/waitlist.html",
-        {"form": form, "entries": entries},
+        {"form": form, "entries": entries, "offer_hours": services.offer_hours()},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -845,12 +904,15 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 @staff_required
 def waitlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     staff = _user(request)
-    entry = WaitlistEntry.objects.filter(pk=entry_id, clinic=_clinic(staff)).first()
+    entry = (
+        WaitlistEntry.objects.filter(pk=entry_id, clinic=_clinic(staff))
+        .exclude(status=WaitlistEntry.Status.REMOVED)
+        .select_related("patient")
+        .first()
+    )
     if entry is None:
         raise Http404("No such entry.")
-    entry.status = WaitlistEntry.Status.REMOVED
-    entry.save(update_fields=["status"])
-    record(request, AuditEvent.Action.UPDATE, patient=entry.patient, obj=entry)
+    services.remove_from_waitlist(request, entry, by=staff)
     messages.success(request, _("Removed from the waitlist."))
     return redirect("scheduling:waitlist")
 
