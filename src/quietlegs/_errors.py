@@ -75,14 +75,24 @@ class KnowledgeBaseError(QuietlegsError):
 class AnswerError(QuietlegsError, ValueError):
     """A set of answers cannot be assessed; ``problems`` lists each reason.
 
+    ``problems`` holds each problem in English, naming the question id concerned;
+    ``details`` holds the same problems as :class:`Problem` data (a stable ``code``
+    such as ``"unknown_question"``, ``"out_of_range"`` or ``"contradictory"``, the
+    question id as ``field``, the ``params``) for shells that word them in another
+    language (:data:`quietlegs.assessment.answers.ANSWER_PROBLEM_CODES` lists the codes).
+
     Parameters
     ----------
-    problems : iterable of str
-        One line per problem, each naming the question id concerned.
+    problems : iterable of Problem or str
+        One per problem; a plain string becomes a :class:`Problem` with the code
+        ``"invalid"``.
     """
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: list[str] = list(problems)
+    def __init__(self, problems: Iterable[Problem | str]) -> None:
+        self.details: list[Problem] = [
+            p if isinstance(p, Problem) else Problem("invalid", p) for p in problems
+        ]
+        self.problems: list[str] = [p.message for p in self.details]
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} with the answers"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -90,3 +90,26 @@ def test_any_junk_gives_a_value_or_a_clear_error(
         normalize_answer(toy_kb.questions[qid], value)
     except ValueError as exc:
         assert str(exc).startswith(f"{qid}: ")  # noqa: PT017 - any error must name the question
+
+
+def test_the_problems_are_also_given_as_data(kb: KnowledgeBase) -> None:
+    with pytest.raises(AnswerError, match="nope") as caught:
+        normalize_answers(kb, {"age": 200, "nope": True, "sex": "x"})
+    details = [(p.code, p.field, dict(p.params)) for p in caught.value.details]
+    assert details == [
+        ("out_of_range", "age", {"low": 0, "high": 120, "value": 200}),
+        ("unknown_question", "nope", {"version": kb.version}),
+        ("invalid", "sex", {}),
+    ]
+    assert caught.value.problems == [p.message for p in caught.value.details]
+    with pytest.raises(AnswerError, match="pregnant_but_male") as contradiction:
+        normalize_answers(kb, {"sex": "male", "pregnant": True})
+    (problem,) = contradiction.value.details
+    assert (problem.code, problem.field, dict(problem.params)) == (
+        "contradictory",
+        None,
+        {"rule": "pregnant_but_male"},
+    )
+    with pytest.raises(AnswerError, match="must be a mapping") as not_mapping:
+        normalize_answers(kb, [1])  # type: ignore[arg-type]
+    assert not_mapping.value.details[0].code == "not_a_mapping"

@@ -686,3 +686,41 @@ def test_corrupted_files_give_a_recording_or_a_signal_error(
             assert leg.shape == (round(rec.duration_s * rec.sfreq_hz),)
     assert math.isfinite(rec.duration_s)
     assert rec.sfreq_hz >= MIN_SFREQ_HZ
+
+
+# ----------------------------------------------------------------------------- problem codes
+
+
+def _problem(path: Path) -> tuple[str, dict[str, object]]:
+    with pytest.raises(SignalError, match=re.escape(str(path))) as caught:
+        read_leg_recording(path)
+    return caught.value.problem.code, dict(caught.value.problem.params)
+
+
+def test_a_low_sampling_rate_has_its_code_and_params(tmp_path: Path) -> None:
+    code, params = _problem(small_edf(tmp_path, sfreq_hz=50.0))
+    assert (code, params) == (
+        "sampling_rate_too_low",
+        {"channel": "LAT", "side": "left", "rate": 50.0, "min": 100.0},
+    )
+
+
+def test_the_readers_refusals_have_their_codes(tmp_path: Path) -> None:
+    plus_d = small_edf(tmp_path, "d.edf")
+    patch_fixed(plus_d, "reserved", "EDF+D")
+    bdf = small_edf(tmp_path, "b.edf")
+    patch_fixed(bdf, "version", b"\xffBIOSEMI")
+    not_edf = tmp_path / "notes.edf"
+    not_edf.write_bytes(b"hello " * 100)
+    whole = small_edf(tmp_path, "cut.edf")
+    cut = whole.read_bytes()
+    whole.write_bytes(cut[: len(cut) // 2])
+    no_legs = small_edf(tmp_path, "eeg.edf", labels=("C3", "C4"))
+    assert [_problem(p)[0] for p in (plus_d, bdf, not_edf, whole)] == [
+        "edf_plus_d",
+        "bdf",
+        "not_edf",
+        "truncated",
+    ]
+    assert _problem(no_legs) == ("no_leg_channel", {"channels": "'C3', 'C4', 'ECG'"})
+    assert _problem(tmp_path / "missing.edf") == ("unreadable", {})

@@ -15,6 +15,7 @@ from quietlegs._errors import SignalError
 from quietlegs.signals.edf import Annotation, SignalWarning
 from quietlegs.signals.hypnogram import (
     EPOCH_S,
+    PROBLEM_CODES,
     STAGES,
     Hypnogram,
     ScoredEvent,
@@ -563,3 +564,47 @@ def test_any_annotations_give_a_hypnogram_none_or_a_signal_error(
         assert h.end_s <= max(duration_s, h.start_s) + 1e-6
     events = events_from_annotations(annotations)
     assert all(e.kind in ("apnea", "hypopnea", "rera", "arousal") for e in events)
+
+
+# ------------------------------------------------------------------ problem codes
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "params"),
+    [
+        ("", "empty", {}),
+        ("W\nN1\nXX\n", "not_a_stage", {"line": 3, "value": "XX"}),
+        ("onset,what\n0,W\n", "hypnogram_header", {"line": 1, "columns": "onset, what"}),
+        ("onset,stage\n0,W,1\n", "field_count", {"line": 2, "fields": 3, "columns": 2}),
+        (
+            "onset,stage\nlater,W\n",
+            "not_seconds",
+            {"line": 2, "column": "onset", "value": "later"},
+        ),
+        ("onset,stage\n", "no_stages", {}),
+        ("W\x00N1\n", "not_text", {}),
+    ],
+)
+def test_a_hypnogram_files_problems_have_codes_and_params(
+    tmp_path: Path, text: str, code: str, params: dict[str, object]
+) -> None:
+    path = tmp_path / "stages.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SignalError, match=re.escape(str(path))) as caught:
+        read_hypnogram(path)
+    assert (caught.value.problem.code, dict(caught.value.problem.params)) == (code, params)
+    assert code in PROBLEM_CODES
+
+
+def test_a_too_large_hypnogram_file_has_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("quietlegs.signals.hypnogram.MAX_HYPNOGRAM_BYTES", 10)
+    path = tmp_path / "big.txt"
+    path.write_text("W\n" * 6, encoding="utf-8")
+    with pytest.raises(SignalError, match="12 bytes; a hypnogram file is at most 10 bytes"):
+        read_hypnogram(path)
+    with pytest.raises(SignalError) as caught:
+        read_hypnogram(path)
+    assert caught.value.problem.code == "file_too_large"
+    assert caught.value.problem.params == {"size": 12, "max": 10}

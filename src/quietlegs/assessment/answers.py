@@ -15,6 +15,25 @@ _YES = {"yes", "y", "true", "да"}
 _NO = {"no", "n", "false", "нет"}
 
 
+#: The codes of the problems :class:`~quietlegs.AnswerError` gives in ``details``:
+#: an unknown question id (``field``: the id as given, ``version``), an answer that does
+#: not fit its question (the codes of :class:`InvalidAnswerError`; ``field``: the question
+#: id), answers contradicting each other (``rule``: the knowledge base's consistency rule
+#: id), answers that are not a mapping, and ``invalid`` for any other problem.
+ANSWER_PROBLEM_CODES: frozenset[str] = frozenset(
+    {
+        "not_a_mapping",
+        "unknown_question",
+        "invalid",
+        "not_a_number",
+        "not_finite",
+        "not_a_whole_number",
+        "out_of_range",
+        "contradictory",
+    }
+)
+
+
 class InvalidAnswerError(ValueError):
     """An answer that does not fit its question; ``problem`` holds it as data.
 
@@ -143,27 +162,32 @@ def normalize_answers(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str
         answer, and every contradiction between answers.
     """
     if not isinstance(answers, Mapping):
-        raise AnswerError(
-            [f"answers must be a mapping of question id to answer; got {type(answers).__name__}"]
-        )
-    problems: list[str] = []
+        given = type(answers).__name__
+        message = f"answers must be a mapping of question id to answer; got {given}"
+        raise AnswerError([Problem("not_a_mapping", message, None, None, {"type": given})])
+    problems: list[Problem] = []
     out: dict[str, AnswerValue] = {}
     for qid, value in answers.items():
         question = kb.questions.get(qid) if isinstance(qid, str) else None
         if question is None:
-            problems.append(f"{qid!r} is not a question of this knowledge base ({kb.version})")
+            message = f"{qid!r} is not a question of this knowledge base ({kb.version})"
+            params = {"version": str(kb.version)}
+            problems.append(Problem("unknown_question", message, str(qid), None, params))
             continue
         if value is None:
             continue
         try:
             out[qid] = normalize_answer(question, value)
+        except InvalidAnswerError as exc:
+            problems.append(exc.problem)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(Problem("invalid", str(exc), qid))
     if not problems:
         facts = Facts(answers=out)
         for rule in kb.consistency.values():
             if kb.rule(rule.when)(facts) is True:
-                problems.append(f"contradictory answers ({rule.id}): {rule.message.en}")
+                message = f"contradictory answers ({rule.id}): {rule.message.en}"
+                problems.append(Problem("contradictory", message, None, None, {"rule": rule.id}))
     if problems:
         raise AnswerError(problems)
     return out

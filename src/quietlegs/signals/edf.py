@@ -42,6 +42,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +58,34 @@ __all__ = [
 ]
 
 logger = logging.getLogger("quietlegs.signals")
+
+#: The codes of the :class:`~quietlegs.SignalError` problems :func:`read_leg_recording`
+#: raises (``error.problem.code``), with their ``params``: ``unreadable`` (no such file,
+#: a folder, an I/O error), ``not_edf``, ``bdf``, ``corrupt_header`` (a header field that
+#: makes no sense), ``truncated``, ``no_records``, ``edf_plus_d``, ``gaps`` (``record``:
+#: an EDF+C whose timekeeping jumps), ``no_leg_channel`` (``channels``: the labels, quoted),
+#: ``no_such_channel`` (``channel``, ``side``, ``channels``), ``same_channel`` (``channel``),
+#: ``sampling_rate_too_low`` (``channel``, ``side``, ``rate``, ``min`` in Hz),
+#: ``rates_differ`` (``left``, ``left_rate``, ``right``, ``right_rate``), ``bad_scaling``
+#: (``channel``).
+PROBLEM_CODES: frozenset[str] = frozenset(
+    {
+        "unreadable",
+        "not_edf",
+        "bdf",
+        "corrupt_header",
+        "truncated",
+        "no_records",
+        "edf_plus_d",
+        "gaps",
+        "no_leg_channel",
+        "no_such_channel",
+        "same_channel",
+        "sampling_rate_too_low",
+        "rates_differ",
+        "bad_scaling",
+    }
+)
 
 #: Lowest sampling rate accepted. quietlegs floor (issue #4): below 100 Hz the
 #: Nyquist frequency (< 50 Hz) cuts off most of the surface-EMG band above the
@@ -292,8 +321,10 @@ class _Header:
     starttime: str
 
 
-def _fail(path: str, message: str) -> SignalError:
-    return SignalError(f"{path}: {message}")
+def _fail(path: str, message: str, code: str = "corrupt_header", **params: Any) -> SignalError:
+    """The reader's error: ``message`` after the path, with its code and params
+    (:data:`PROBLEM_CODES`; ``corrupt_header`` by default: a header field that makes no sense)."""
+    return SignalError(f"{path}: {message}", code=code, params=params)
 
 
 def _field_int(path: str, raw: str, what: str) -> int:
@@ -319,24 +350,26 @@ def _read_header(path: str) -> _Header:
         with open(path, "rb") as handle:
             fixed = handle.read(_HEADER_BYTES)
     except FileNotFoundError:
-        raise SignalError(f"{path}: no such file") from None
+        raise _fail(path, "no such file", "unreadable") from None
     except IsADirectoryError:
-        raise SignalError(f"{path}: is a directory, not an EDF file") from None
+        raise _fail(path, "is a directory, not an EDF file", "unreadable") from None
     except OSError as exc:
-        raise SignalError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise _fail(path, f"cannot be read ({exc.strerror or exc})", "unreadable") from None
     if len(fixed) < _HEADER_BYTES:
         raise _fail(
             path,
             f"not an EDF file: {file_size} bytes, shorter than the {_HEADER_BYTES}-byte EDF header",
+            "not_edf",
         )
     version = fixed[:8]
     if version == b"\xffBIOSEMI":
-        raise _fail(path, "a BDF (24-bit BioSemi) file; only EDF and EDF+ are supported")
+        raise _fail(path, "a BDF (24-bit BioSemi) file; only EDF and EDF+ are supported", "bdf")
     if version != b"0       ":
         raise _fail(
             path,
             f"not an EDF file: it starts with {version!r}, and an EDF header starts "
             "with the version field '0' followed by 7 spaces",
+            "not_edf",
         )
     text = fixed.decode("latin-1")
     header_bytes = _field_int(path, text[184:192], "number of bytes in the header record")
@@ -358,6 +391,7 @@ def _read_header(path: str) -> _Header:
             path,
             f"truncated: the header of {n_signals} signals needs {header_bytes} bytes "
             f"but the file holds only {file_size}",
+            "truncated",
         )
     with open(path, "rb") as handle:
         handle.seek(_HEADER_BYTES)
@@ -428,6 +462,7 @@ def _check_record_count(header: _Header, notes: list[str]) -> int:
             f"({declared * record_s:g} s) but the file holds only {complete} complete "
             f"records ({complete * record_s:g} s); {missing} bytes are missing. "
             "Copy the file again from the recording system",
+            "truncated",
         )
     elif declared < complete:
         notes.append(
@@ -438,7 +473,7 @@ def _check_record_count(header: _Header, notes: list[str]) -> int:
     elif stray:
         notes.append(f"{stray} bytes after the last data record were ignored")
     if declared == 0:
-        raise _fail(path, "the recording has no data records")
+        raise _fail(path, "the recording has no data records", "no_records")
     return declared
 
 
@@ -502,6 +537,10 @@ def _pick_channels(
                 path,
                 f"no channel is labelled {name!r} (given for the {side} leg); "
                 f"the channels are: {listing}",
+                "no_such_channel",
+                channel=name,
+                side=side,
+                channels=listing,
             )
         if len(exact) > 1:
             notes.append(f"{len(exact)} channels are labelled {name!r}; using the first")
@@ -538,11 +577,18 @@ def _pick_channels(
             f"no leg EMG channel found{why} (looked for labels such as LAT/RAT, Leg L/Leg R, "
             f"LLEG/RLEG, EMG Tib.L/EMG Tib.R); the channels are: {listing}. "
             "Name them with left= and right= (--left and --right on the command line)",
+            "no_leg_channel",
+            channels=listing,
         )
     picked_left, picked_right = chosen["left"], chosen["right"]
     if picked_left is not None and picked_right is not None:
         if picked_left.index == picked_right.index:
-            raise _fail(path, f"the same channel {picked_left.label!r} was given for both legs")
+            raise _fail(
+                path,
+                f"the same channel {picked_left.label!r} was given for both legs",
+                "same_channel",
+                channel=picked_left.label,
+            )
         return picked_left, picked_right
     for present, missing, only in (
         ("left", "right", picked_left),
@@ -576,12 +622,16 @@ def _scaling(header: _Header, signal: _SignalHeader, notes: list[str]) -> tuple[
             path,
             f"channel {name!r} has physical minimum = physical maximum ({pmin:g}): its samples "
             "cannot be scaled to a voltage (the scaling divides by their difference)",
+            "bad_scaling",
+            channel=name,
         )
     if dmin == dmax:
         raise _fail(
             path,
             f"channel {name!r} has digital minimum = digital maximum ({dmin:g}): its samples "
             "cannot be scaled to a voltage (the scaling divides by their difference)",
+            "bad_scaling",
+            channel=name,
         )
     unit = signal.fields["physical dimension"]
     key = re.sub(r"\s+", "", unit).lower()
@@ -599,6 +649,8 @@ def _scaling(header: _Header, signal: _SignalHeader, notes: list[str]) -> tuple[
             path,
             f"channel {name!r}: its scaling (physical {pmin:g} to {pmax:g}, digital {dmin:g} to "
             f"{dmax:g}) is not finite: its samples cannot be scaled to a voltage",
+            "bad_scaling",
+            channel=name,
         )
     return scaled_gain, scaled_offset
 
@@ -646,7 +698,7 @@ def _read_records(
             count = min(records_per_chunk, n_records - first)
             raw = np.fromfile(handle, dtype=np.uint8, count=count * header.record_bytes)
             if raw.size != count * header.record_bytes:  # the file changed under us
-                raise _fail(header.path, "the file ended before its last data record")
+                raise _fail(header.path, "the file ended before its last data record", "truncated")
             block = raw.reshape(count, header.record_bytes)
             for signal, gain, offset in legs:
                 spr = signal.samples_per_record
@@ -708,6 +760,8 @@ def _parse_annotations(
                         f"{record} starts at {onset:g} s instead of {expected:g} s: the recording "
                         "has gaps. Convert it to a continuous EDF+C first (e.g. EDFbrowser, "
                         "Tools > Convert EDF+D to EDF+C)",
+                        "gaps",
+                        record=record,
                     )
                 texts = texts[1:] if texts and not texts[0] else texts
             duration = float(match.group(2)) if match.group(2) else 0.0
@@ -814,6 +868,7 @@ def read_leg_recording(
             "an EDF+D (discontinuous) recording: its data records have gaps, and quietlegs "
             "reads only continuous recordings. Convert it to EDF+C first (e.g. EDFbrowser, "
             "Tools > Convert EDF+D to EDF+C)",
+            "edf_plus_d",
         )
     n_records = _check_record_count(header, notes)
     left_sig, right_sig = _pick_channels(header, left, right, notes)
@@ -828,6 +883,11 @@ def read_leg_recording(
                 path_str,
                 f"leg-movement scoring needs at least {MIN_SFREQ_HZ:g} Hz; {sig.label} "
                 f"({side} leg) is sampled at {rate:g} Hz",
+                "sampling_rate_too_low",
+                channel=sig.label,
+                side=side,
+                rate=rate,
+                min=MIN_SFREQ_HZ,
             )
     if len(legs) == 2 and rates["left"] != rates["right"]:
         raise _fail(
@@ -835,6 +895,11 @@ def read_leg_recording(
             f"the legs are sampled at different rates ({legs[0][1].label}: {rates['left']:g} Hz, "
             f"{legs[1][1].label}: {rates['right']:g} Hz); quietlegs does not resample EMG. "
             "Score one leg at a time (left= or right= set to 'none')",
+            "rates_differ",
+            left=legs[0][1].label,
+            left_rate=rates["left"],
+            right=legs[1][1].label,
+            right_rate=rates["right"],
         )
     sfreq_hz = rates[legs[0][0]]
     if sfreq_hz < RECOMMENDED_SFREQ_HZ:

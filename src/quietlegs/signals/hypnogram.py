@@ -77,6 +77,31 @@ MAX_EPOCHS = 14 * 24 * 120
 #: Largest hypnogram file read (a night of 30-s epochs is a few kB).
 MAX_HYPNOGRAM_BYTES = 20 * 2**20
 
+#: The codes of the :class:`~quietlegs.SignalError` problems of a hypnogram
+#: (``error.problem.code``), with their ``params``: ``unreadable``, ``file_too_large``
+#: (``size``, ``max`` in bytes), ``not_text``, ``empty``, ``no_stages``,
+#: ``hypnogram_header`` (``line``, ``columns`` found), ``field_count`` (``line``,
+#: ``fields``, ``columns``), ``not_seconds`` (``line``, ``column``, ``value``),
+#: ``not_a_stage`` (``line``, ``value``), ``hypnogram_too_long`` (``seconds``: the
+#: recording's length), ``too_many_epochs`` (``epochs``, ``max``), ``stage_not_finite``
+#: (``stage``: an EDF+ stage annotation without a finite onset or duration).
+PROBLEM_CODES: frozenset[str] = frozenset(
+    {
+        "unreadable",
+        "file_too_large",
+        "not_text",
+        "empty",
+        "no_stages",
+        "hypnogram_header",
+        "field_count",
+        "not_seconds",
+        "not_a_stage",
+        "hypnogram_too_long",
+        "too_many_epochs",
+        "stage_not_finite",
+    }
+)
+
 _VALID = (*STAGES, UNKNOWN_STAGE)
 
 # Stage words, after normalisation (lower case, separators as single spaces).
@@ -380,13 +405,17 @@ def _from_spans(
         if last_onset >= duration_s + EPOCH_S:
             raise SignalError(
                 f"{source}: a stage starts at {last_onset:g} s but the recording lasts only "
-                f"{duration_s:g} s; is it the hypnogram of this recording?"
+                f"{duration_s:g} s; is it the hypnogram of this recording?",
+                code="hypnogram_too_long",
+                params={"seconds": duration_s},
             )
         n_epochs = max(0, math.floor((duration_s - start_s) / EPOCH_S + 1e-9))
     if n_epochs > MAX_EPOCHS:
         raise SignalError(
             f"{source}: the stages span {n_epochs} epochs of {EPOCH_S:g} s "
-            f"({n_epochs * EPOCH_S / 86400:.1f} days); at most {MAX_EPOCHS} (14 days) are read"
+            f"({n_epochs * EPOCH_S / 86400:.1f} days); at most {MAX_EPOCHS} (14 days) are read",
+            code="too_many_epochs",
+            params={"epochs": n_epochs, "max": MAX_EPOCHS},
         )
     return Hypnogram(_fill_epochs(spans, start_s, n_epochs, EPOCH_S), EPOCH_S, start_s)
 
@@ -427,7 +456,9 @@ def hypnogram_from_annotations(
             if not (math.isfinite(annotation.onset_s) and math.isfinite(annotation.duration_s)):
                 raise SignalError(
                     f"stage annotation {annotation.text!r} has onset {annotation.onset_s} s and "
-                    f"duration {annotation.duration_s} s; both must be finite"
+                    f"duration {annotation.duration_s} s; both must be finite",
+                    code="stage_not_finite",
+                    params={"stage": annotation.text},
                 )
             spans.append((annotation.onset_s, max(annotation.duration_s, 0.0), stage))
     if not spans:
@@ -451,13 +482,22 @@ def _column_name(raw: str) -> str:
     return name.strip()
 
 
-def _parse_number(text: str, what: str, where: str) -> float:
+def _parse_number(text: str, what: str, where: str, line: int) -> float:
+    params = {"line": line, "column": what, "value": text.strip()}
     try:
         value = float(text.strip())
     except ValueError:
-        raise SignalError(f"{where}: {what} {text.strip()!r} is not a number of seconds") from None
+        raise SignalError(
+            f"{where}: {what} {text.strip()!r} is not a number of seconds",
+            code="not_seconds",
+            params=params,
+        ) from None
     if not math.isfinite(value) or value < 0:
-        raise SignalError(f"{where}: {what} {text.strip()!r} must be a number of seconds >= 0")
+        raise SignalError(
+            f"{where}: {what} {text.strip()!r} must be a number of seconds >= 0",
+            code="not_seconds",
+            params=params,
+        )
     return value
 
 
@@ -481,7 +521,9 @@ def _read_csv(
         raise SignalError(
             f"{source}:{header_no}: a hypnogram CSV needs the header 'onset,stage' or "
             f"'onset,duration,stage' (onset and duration in seconds); found "
-            f"{', '.join(repr(n) for n in found)}"
+            f"{', '.join(repr(n) for n in found)}",
+            code="hypnogram_header",
+            params={"line": header_no, "columns": ", ".join(found)},
         )
     col = {kind: kinds.index(kind) for kind in set(kinds)}
     spans: list[tuple[float, float, str]] = []
@@ -491,11 +533,15 @@ def _read_csv(
         row = next(csv.reader([line], delimiter=delimiter))
         if len(row) != len(kinds):
             raise SignalError(
-                f"{where}: {len(row)} fields, but the header has {len(kinds)} ({', '.join(found)})"
+                f"{where}: {len(row)} fields, but the header has {len(kinds)} ({', '.join(found)})",
+                code="field_count",
+                params={"line": number, "fields": len(row), "columns": len(kinds)},
             )
-        onset = _parse_number(row[col["onset"]], "onset", where)
+        onset = _parse_number(row[col["onset"]], "onset", where, number)
         duration = (
-            _parse_number(row[col["duration"]], "duration", where) if "duration" in col else 0.0
+            _parse_number(row[col["duration"]], "duration", where, number)
+            if "duration" in col
+            else 0.0
         )
         stage, code = _stage_from_token(row[col["stage"]])
         if code is not None:
@@ -503,11 +549,13 @@ def _read_csv(
         if stage is None:
             raise SignalError(
                 f"{where}: {row[col['stage']].strip()!r} is not a sleep stage "
-                f"(expected {_EXPECTED_TOKENS})"
+                f"(expected {_EXPECTED_TOKENS})",
+                code="not_a_stage",
+                params={"line": number, "value": row[col["stage"]].strip()},
             )
         spans.append((onset, duration, stage))
     if not spans:
-        raise SignalError(f"{source}: the CSV has a header but no stages")
+        raise SignalError(f"{source}: the CSV has a header but no stages", code="no_stages")
     _warn_if_4_may_be_rem(codes, [s[2] for s in spans], source)
     return _from_spans(spans, duration_s, source)
 
@@ -527,7 +575,7 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
     if lines and _normalise(lines[0][1]) in _EPOCH_FILE_HEADERS:
         lines = lines[1:]
     if not lines:
-        raise SignalError(f"{source}: no stages in the file")
+        raise SignalError(f"{source}: no stages in the file", code="no_stages")
     stages: list[str] = []
     codes: set[int] = set()
     for number, line in lines:
@@ -541,7 +589,9 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
             )
             raise SignalError(
                 f"{source}:{number}: {line.strip()!r} is not a sleep stage "
-                f"(expected {_EXPECTED_TOKENS}){extra}"
+                f"(expected {_EXPECTED_TOKENS}){extra}",
+                code="not_a_stage",
+                params={"line": number, "value": line.strip()},
             )
         stages.append(stage)
         if code is not None:
@@ -553,13 +603,17 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
         if n_recording > MAX_EPOCHS:
             raise SignalError(
                 f"{source}: a recording of {duration_s:g} s is {n_recording} epochs of "
-                f"{EPOCH_S:g} s; at most {MAX_EPOCHS} (14 days) are read"
+                f"{EPOCH_S:g} s; at most {MAX_EPOCHS} (14 days) are read",
+                code="too_many_epochs",
+                params={"epochs": n_recording, "max": MAX_EPOCHS},
             )
         if len(array) > n_recording + 1:
             raise SignalError(
                 f"{source}: {len(array)} epochs ({len(array) * EPOCH_S:g} s) but the recording "
                 f"lasts only {duration_s:g} s ({n_recording} epochs of {EPOCH_S:g} s); is it the "
-                "hypnogram of this recording?"
+                "hypnogram of this recording?",
+                code="hypnogram_too_long",
+                params={"seconds": duration_s},
             )
         if len(array) > n_recording:
             array = array[:n_recording]
@@ -576,14 +630,14 @@ def _hypnogram_from_text(
     """Parse a hypnogram file's text (see :func:`read_hypnogram`)."""
     _check_duration(duration_s)
     if "\x00" in text:
-        raise SignalError(f"{source}: not a text file (it contains NUL bytes)")
+        raise SignalError(f"{source}: not a text file (it contains NUL bytes)", code="not_text")
     lines = [
         (number, line)
         for number, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith(("#", "%"))
     ]
     if not lines:
-        raise SignalError(f"{source}: the file has no stages (it is empty)")
+        raise SignalError(f"{source}: the file has no stages (it is empty)", code="empty")
     first = lines[0][1]
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d])
@@ -635,17 +689,23 @@ def read_hypnogram(path: str | os.PathLike[str], duration_s: float | None = None
         if size > MAX_HYPNOGRAM_BYTES:
             raise SignalError(
                 f"{source}: {size} bytes; a hypnogram file is at most {MAX_HYPNOGRAM_BYTES} bytes "
-                "(is it the recording itself?)"
+                "(is it the recording itself?)",
+                code="file_too_large",
+                params={"size": size, "max": MAX_HYPNOGRAM_BYTES},
             )
         raw = Path(source).read_bytes()
     except FileNotFoundError:
-        raise SignalError(f"{source}: no such file") from None
+        raise SignalError(f"{source}: no such file", code="unreadable") from None
     except IsADirectoryError:
-        raise SignalError(f"{source}: is a directory, not a hypnogram file") from None
+        raise SignalError(
+            f"{source}: is a directory, not a hypnogram file", code="unreadable"
+        ) from None
     except OSError as exc:
-        raise SignalError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+        raise SignalError(
+            f"{source}: cannot be read ({exc.strerror or exc})", code="unreadable"
+        ) from None
     if b"\x00" in raw:
-        raise SignalError(f"{source}: not a text file (it contains NUL bytes)")
+        raise SignalError(f"{source}: not a text file (it contains NUL bytes)", code="not_text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

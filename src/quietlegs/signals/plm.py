@@ -261,7 +261,9 @@ def detect_leg_movements(
         finite = np.isfinite(xf)
         n_bad = int(xf.size - np.count_nonzero(finite))
         if n_bad == xf.size:
-            raise SignalError("emg_uv has no finite sample (all NaN or infinite)")
+            raise SignalError(
+                "emg_uv has no finite sample (all NaN or infinite)", code="not_finite"
+            )
         bad = ~finite
         first = int(np.argmax(bad))
         warnings.warn(
@@ -728,7 +730,7 @@ def analyze(
     """
     check_option("rules", rules, RULES)
     if recording.left_uv is None and recording.right_uv is None:
-        raise SignalError("the recording has no leg EMG channel")
+        raise SignalError("the recording has no leg EMG channel", code="no_leg_signal")
     notes = list(recording.warnings)
     if hypnogram is None:
         hypnogram = hypnogram_from_annotations(recording.annotations, recording.duration_s)
