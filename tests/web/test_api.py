@@ -177,13 +177,61 @@ def test_assess_names_every_problem_with_the_answers() -> None:
     response = post(Client(), "/assess", {"answers": answers, "lang": "en"})
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"loc": ["body", "answers"], "msg": msg, "type": "invalid_answer"}
-        for msg in [
-            "age: must be between 0 and 120 years; got 200",
-            "sex: must be one of ['female', 'male', 'other']; got 'x'",
-            f"'nope' is not a question of this knowledge base ({kb().version})",
-            "smoking: a yes/no question takes true or false; got 'maybe'",
+        {"loc": ["body", "answers"], "msg": msg, "type": "invalid_answer", "code": code}
+        for msg, code in [
+            ("age: must be between 0 and 120 years; got 200", "out_of_range"),
+            ("sex: must be one of ['female', 'male', 'other']; got 'x'", "invalid"),
+            (
+                f"'nope' is not a question of this knowledge base ({kb().version})",
+                "unknown_question",
+            ),
+            ("smoking: a yes/no question takes true or false; got 'maybe'", "invalid"),
         ]
+    ]
+
+
+def test_assess_words_the_answers_problems_in_russian() -> None:
+    answers = {"age": 200, "nope": True}
+    response = post(Client(), "/assess", {"answers": answers}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "answers"],
+            "msg": f"«{kb().questions['age'].text.ru}»: значение должно быть от 0 до 120 лет; "
+            "указано 200",
+            "type": "invalid_answer",
+            "code": "out_of_range",
+        },
+        {
+            "loc": ["body", "answers"],
+            "msg": "«nope» — не вопрос этой базы знаний (возможно, она изменилась)",
+            "type": "invalid_answer",
+            "code": "unknown_question",
+        },
+    ]
+
+
+def test_the_schemas_422_messages_follow_the_request_language() -> None:
+    # pydantic's types and locations stay; the message is in the request's language.
+    body = {"answers": {}, "lang": "de", "extra": 1}
+    english = post(Client(), "/assess", body)
+    russian = post(Client(), "/assess", body, HTTP_ACCEPT_LANGUAGE="ru")
+    assert english.status_code == russian.status_code == 422
+    assert english.json()["detail"] == [
+        {"loc": ["body", "lang"], "msg": "Input should be 'en' or 'ru'", "type": "literal_error"},
+        {
+            "loc": ["body", "extra"],
+            "msg": "Extra inputs are not permitted",
+            "type": "extra_forbidden",
+        },
+    ]
+    assert russian.json()["detail"] == [
+        {"loc": ["body", "lang"], "msg": "Допустимо только 'en' или 'ru'", "type": "literal_error"},
+        {"loc": ["body", "extra"], "msg": "Лишние поля не допускаются", "type": "extra_forbidden"},
+    ]
+    missing = post(Client(), "/assess", {}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert missing.json()["detail"] == [
+        {"loc": ["body", "answers"], "msg": "Обязательное поле", "type": "missing"}
     ]
 
 
@@ -373,6 +421,7 @@ def test_interview_names_bad_answers_and_unknown_skipped_questions() -> None:
             "loc": ["body", "skipped"],
             "msg": f"skipped: 'nope' is not a question of this knowledge base ({kb().version})",
             "type": "invalid_answer",
+            "code": "unknown_question",
         }
     ]
 

@@ -16,6 +16,7 @@ from quietlegs.assessment import normalize_answers
 from quietlegs.knowledge.schema import Question
 from quietlegs.web.accounts.models import PROFILE_QUESTIONS, PatientProfile, User
 from quietlegs.web.assessments.forms import answer_field, initial_value, unit_of
+from quietlegs.web.assessments.problems import answer_problem
 from quietlegs.web.assessments.session import contradictions, may_apply, not_applicable
 from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.knowledge import kb
@@ -161,7 +162,9 @@ class ProfileForm(forms.Form):
         try:
             normalize_answers(knowledge, answers)
         except AnswerError as exc:
-            for message in contradictions(knowledge, answers, self.lang) or exc.problems:
+            for message in contradictions(knowledge, answers, self.lang) or [
+                answer_problem(p) for p in exc.details
+            ]:
                 self.add_error(None, message)
         self.answers = answers
         return cleaned

@@ -23,7 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from quietlegs import AnswerError
 from quietlegs.assessment import assess
 from quietlegs.web.accounts.models import User
-from quietlegs.web.api import services
+from quietlegs.web.api import messages, services
 from quietlegs.web.api.auth import PERSONAL_AUTH, AnonThrottle, UserThrottle
 from quietlegs.web.api.schemas import (
     AssessIn,
@@ -40,6 +40,7 @@ from quietlegs.web.api.schemas import (
     ValidationErrorOut,
 )
 from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.assessments.problems import answer_problem
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.diary.api import router as diary_router
 from quietlegs.web.knowledge import current_language, kb
@@ -108,8 +109,13 @@ def _location(loc: Any) -> list[Any]:
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # pydantic's English message, worded in the request's language (type and loc unchanged).
     items = [
-        {"loc": _location(e.get("loc")), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        {
+            "loc": _location(e.get("loc")),
+            "msg": messages.message(str(e.get("type")), e.get("ctx"), str(e.get("msg", ""))),
+            "type": str(e.get("type")),
+        }
         for e in exc.errors
     ]
     return _json_error(request, 422, items)
@@ -118,7 +124,17 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(AnswerError)
 def _bad_answers(request: HttpRequest, exc: AnswerError) -> HttpResponse:
     field = "skipped" if isinstance(exc, services.SkippedError) else "answers"
-    items = [{"loc": ["body", field], "msg": p, "type": "invalid_answer"} for p in exc.problems]
+    # The core's English for an English request, else worded in the request's language.
+    english = current_language() == "en"
+    items = [
+        {
+            "loc": ["body", field],
+            "msg": p.message if english else answer_problem(p),
+            "type": "invalid_answer",
+            "code": p.code,
+        }
+        for p in exc.details
+    ]
     return _json_error(request, 422, items)
 
 

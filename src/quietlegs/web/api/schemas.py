@@ -176,8 +176,9 @@ class ErrorItem(Schema):
     code: str | None = Field(
         None,
         description=(
-            "For a diary entry's problems (type invalid_diary_entry): the kind of problem, "
-            "stable across languages, e.g. out_of_range or given_without_symptoms."
+            "For a diary entry's problems (type invalid_diary_entry) and the answers' "
+            "(type invalid_answer): the kind of problem, stable across languages, e.g. "
+            "out_of_range, given_without_symptoms or unknown_question."
         ),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from quietlegs import AnswerError
+from quietlegs import AnswerError, Problem
 from quietlegs.assessment import build_report, evaluate, normalize_answers
 from quietlegs.knowledge.schema import Question
 from quietlegs.web.knowledge import interview, kb
@@ -79,7 +79,13 @@ def check_skipped(skipped: Collection[str]) -> None:
     """Raise :class:`SkippedError` naming every skipped id that is not a question."""
     knowledge = kb()
     problems = [
-        f"skipped: {qid!r} is not a question of this knowledge base ({knowledge.version})"
+        Problem(
+            "unknown_question",
+            f"skipped: {qid!r} is not a question of this knowledge base ({knowledge.version})",
+            qid,
+            None,
+            {"version": str(knowledge.version)},
+        )
         for qid in skipped
         if qid not in knowledge.questions
     ]

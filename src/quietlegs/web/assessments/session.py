@@ -23,6 +23,7 @@ from quietlegs.knowledge import KnowledgeBase
 from quietlegs.knowledge.predicates import AnswerValue
 from quietlegs.knowledge.schema import Question
 from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.assessments.problems import answer_problem
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import interview, kb
 
@@ -173,7 +174,9 @@ class InterviewState:
         try:
             normalize_answers(knowledge, candidate)
         except AnswerError as exc:
-            return contradictions(knowledge, candidate, lang) or list(exc.problems)
+            return contradictions(knowledge, candidate, lang) or [
+                answer_problem(p) for p in exc.details
+            ]
         self.answers = candidate
         self.skipped = [q for q in self.skipped if q != question_id and q not in dropped]
         self.asked = [q for q in self.asked if q not in dropped]

@@ -27,6 +27,7 @@ from fhir.resources.operationoutcome import OperationOutcome
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
 from quietlegs.web.api.models import ApiToken
+from quietlegs.web.assessments.problems import answer_problems
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.interop import export, importer
 from quietlegs.web.interop.forms import ImportForm
@@ -152,7 +153,7 @@ def _import(request: HttpRequest, patient: User | None) -> HttpResponse:
                 form.add_error(
                     None,
                     _("The assessment could not be re-run, so nothing was imported: %(error)s")
-                    % {"error": exc},
+                    % {"error": answer_problems(exc)},
                 )
             else:
                 _report(request, outcome)

@@ -28,6 +28,7 @@ from quietlegs import AnswerError
 from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
+from quietlegs.web.assessments.problems import answer_problems
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.orders import services
@@ -322,7 +323,7 @@ def enter_result(request: HttpRequest, order_id: int) -> HttpResponse:
             form.add_error(
                 None,
                 _("The assessment could not be re-run, so the result was not saved: %(error)s")
-                % {"error": exc},
+                % {"error": answer_problems(exc)},
             )
         else:
             if outcome.assessment is not None:

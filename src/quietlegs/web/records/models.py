@@ -159,7 +159,13 @@ class PSGStudy(models.Model):
         _("scoring rules"), max_length=16, choices=Rules.choices, default=Rules.WASM2016
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    #: Why the analysis failed, in English as the core said it (for the log and for
+    #: studies that failed before ``error_code`` was stored).
     error = models.TextField(blank=True)
+    #: Why it failed, as data the pages word in the reader's language
+    #: (:mod:`quietlegs.web.records.psg_problems`); empty for the studies of before.
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    error_params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -175,3 +181,13 @@ class PSGStudy(models.Model):
     def is_pending(self) -> bool:
         """Whether the analysis has not finished yet (queued or processing)."""
         return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
+
+    @property
+    def error_message(self) -> str:
+        """Why the analysis failed, in the current language (the stored English text for a
+        study that failed before its problem's code was stored); ``""`` if it did not fail."""
+        if not self.error_code:
+            return self.error
+        from quietlegs.web.records import psg_problems
+
+        return psg_problems.word(self.error_code, self.error_params or {}, self.original_name)

@@ -38,10 +38,11 @@ from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from quietlegs._errors import QuietlegsError
+from quietlegs._errors import QuietlegsError, SignalError
 from quietlegs.web import uploads
 from quietlegs.web.accounts.models import User
 from quietlegs.web.audit.models import AuditEvent, record
+from quietlegs.web.records import psg_problems
 from quietlegs.web.records.models import PSGStudy
 
 logger = logging.getLogger("quietlegs.web.psg")
@@ -60,7 +61,7 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quietlegs-psg"
 STALE_PROCESSING_MINUTES = 30
 
 #: What a failed study says when the failure was not a quietlegs error (details logged).
-GENERIC_FAILURE = _("The analysis failed because of an internal error; it has been logged.")
+GENERIC_FAILURE = psg_problems.GENERIC_FAILURE
 
 
 def psg_dir() -> Path:
@@ -205,6 +206,8 @@ def process_study(study_id: int) -> None:
     study = PSGStudy.objects.get(pk=study_id)
     result: dict[str, Any] | None = None
     error = ""
+    code = ""
+    params: dict[str, Any] = {}
     try:
         from quietlegs.signals.edf import read_leg_recording
         from quietlegs.signals.plm import analyze
@@ -214,16 +217,37 @@ def process_study(study_id: int) -> None:
         result = scored.to_dict()
         _write_report_files(study, recording, scored)
     except QuietlegsError as exc:
-        # The reader names the file by its path on disk; show the user's file name.
+        # The reader names the file by its path on disk; keep the user's file name.
         error = str(exc).replace(study.stored_path, study.original_name)
+        # The page words the problem in its reader's language from its code and params.
+        code, params = _problem_data(exc)
+        if code == psg_problems.INVALID:
+            logger.warning("PSG study %s failed: %s", study_id, error)
     except Exception:
         logger.exception("PSG study %s failed", study_id)
-        error = str(GENERIC_FAILURE)
+        error = "The analysis failed because of an internal error; it has been logged."
+        code = psg_problems.INTERNAL
     study.result = result
     study.error = error
+    study.error_code = code
+    study.error_params = params
     study.status = PSGStudy.Status.FAILED if error else PSGStudy.Status.DONE
     study.finished_at = timezone.now()
-    study.save(update_fields=["result", "error", "status", "finished_at"])
+    study.save(
+        update_fields=["result", "error", "error_code", "error_params", "status", "finished_at"]
+    )
+
+
+def _problem_data(exc: QuietlegsError) -> tuple[str, dict[str, Any]]:
+    """A core error's code and params, as stored (JSON values: text, numbers)."""
+    if not isinstance(exc, SignalError):
+        return psg_problems.INVALID, {}
+    problem = exc.problem
+    params = {
+        key: value if isinstance(value, int | float | str) else str(value)
+        for key, value in problem.params.items()
+    }
+    return problem.code, params
 
 
 #: The files kept next to an analysed recording, by the name the page links to:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.problems import answer_problems
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.records import psg, services
@@ -173,7 +174,7 @@ def add_lab_result(request: HttpRequest, patient_id: int) -> HttpResponse:
             form.add_error(
                 None,
                 _("The assessment could not be re-run, so the result was not saved: %(error)s")
-                % {"error": exc},
+                % {"error": answer_problems(exc)},
             )
         else:
             if outcome.assessment is None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quietlegs import AnswerError
 from quietlegs.web.accounts.models import User
+from quietlegs.web.assessments.problems import answer_problems
 from quietlegs.web.audit.models import AuditEvent, record
 from quietlegs.web.knowledge import current_language
 from quietlegs.web.tremor import services
@@ -111,7 +112,7 @@ def reassess(request: HttpRequest, recording_id: int) -> HttpResponse:
         messages.error(
             request,
             _("The assessment could not be re-run with this measurement: %(error)s")
-            % {"error": exc},
+            % {"error": answer_problems(exc)},
         )
         return back
     if outcome.created:
