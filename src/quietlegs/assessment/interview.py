@@ -4,7 +4,10 @@ Questions are asked in the knowledge base's section order (red-flag screen
 first, then the complaint, then the details). A question is asked only when
 
 - its ``ask_if`` holds (an unknown ``ask_if`` waits until it is known), and
-- it is a ``core`` question, or some answer to it would change the report
+- it is a red-flag screen question (``core``, section ``red_flags``), or a
+  ``core`` question read by a rule of the report that is still undecided
+  (unknown under three-valued logic; see :meth:`Interview._undecided_reads`),
+  or some answer to it would change the report
   (urgency, red flags, a condition's band, criteria, specifiers, tests,
   referrals, treatments, advice or secondary causes). This is checked by
   trying each possible answer: every choice, both yes and no, and for numbers
@@ -23,8 +26,17 @@ from typing import Any
 from quietlegs.assessment.answers import normalize_answers
 from quietlegs.assessment.inference import Evaluation, evaluate
 from quietlegs.knowledge.loader import KnowledgeBase
-from quietlegs.knowledge.predicates import AnswerValue, QuestionTest, time_to_minutes
+from quietlegs.knowledge.predicates import (
+    BAND_RANK,
+    AnswerValue,
+    Predicate,
+    QuestionTest,
+    time_to_minutes,
+)
 from quietlegs.knowledge.schema import Question, model_fields_with_paths
+
+#: A rule and the questions it reads.
+_Rule = tuple[Predicate, frozenset[str]]
 
 #: Step either side of a number threshold when probing whether a number
 #: question matters (a fraction of the question's range).
@@ -54,6 +66,92 @@ class Interview:
         self.kb = kb
         self.audience = audience
         self._probes = self._probe_values(kb)
+        self._rules = self._rule_index(kb)
+        self._ask_ifs: list[tuple[str, _Rule]] = [
+            (q.id, (q.ask_if, self._reads(q.ask_if)))
+            for q in kb.questions.values()
+            if q.ask_if is not None and q.audience in audience
+        ]
+
+    @staticmethod
+    def _reads(pred: Predicate) -> frozenset[str]:
+        return frozenset(n.question for n in pred.walk() if isinstance(n, QuestionTest))
+
+    @classmethod
+    def _rule_index(cls, kb: KnowledgeBase) -> dict[str, list[tuple[str, _Rule]]]:
+        """Group the report's rules by what must hold for them to be read.
+
+        Keys: ``always`` (red flags, tests, referrals, advice), ``requires:C``
+        (condition C's gate), ``considered:C`` (its evidence and criteria),
+        ``listed:C`` (its specifiers and secondary causes) and ``treatment:T``.
+        Each value lists ``(item id, (rule, questions it reads))``.
+        """
+        index: dict[str, list[tuple[str, _Rule]]] = {}
+
+        def add(key: str, item: str, pred: Predicate | None) -> None:
+            if pred is not None:
+                index.setdefault(key, []).append((item, (pred, cls._reads(pred))))
+
+        for flag in kb.red_flags.values():
+            add("always", flag.id, flag.when)
+        for items in (kb.tests, kb.referrals):
+            for rec in items.values():
+                for ind in rec.indications:
+                    add("always", rec.id, ind.when)
+        for adv in kb.advice.values():
+            add("always", adv.id, adv.when)
+        for cond in kb.conditions.values():
+            add(f"requires:{cond.id}", cond.id, cond.requires)
+            for ev in cond.evidence:
+                add(f"considered:{cond.id}", cond.id, ev.when)
+            for crit in cond.criteria:
+                add(f"considered:{cond.id}", cond.id, crit.when)
+            for spec in cond.specifiers:
+                add(f"listed:{cond.id}", cond.id, spec.when)
+        for cause in kb.secondary_causes.values():
+            add(f"listed:{cause.condition}", cause.id, cause.when)
+        for treat in kb.treatments.values():
+            add(f"treatment:{treat.id}", treat.id, treat.when)
+        return index
+
+    def _undecided_reads(self, current: Evaluation, skipped: Collection[str]) -> set[str]:
+        """Return the questions read by a rule of the report that is still undecided.
+
+        A rule is undecided when, under three-valued logic, the answers so far
+        leave it unknown. Only rules the report currently reads count: red flags,
+        indications and advice always; a condition's gate always, its evidence and
+        criteria once the gate is open, its specifiers and secondary causes once
+        it is listed; a treatment's ``when`` once one of its conditions reaches the
+        treatment's band. The ``ask_if`` of a question still to be asked counts
+        too (``sex`` decides whether ``pregnant`` is asked). A rule that is already
+        true or false cannot be changed by any answer to a question it reads, so
+        its questions are not counted.
+        """
+        results = {r.condition.id: r for r in current.conditions}
+        keys = ["always"]
+        for cid, res in results.items():
+            keys.append(f"requires:{cid}")
+            if res.considered:
+                keys.append(f"considered:{cid}")
+            if res.rank >= 1:
+                keys.append(f"listed:{cid}")
+        for treat in self.kb.treatments.values():
+            if any(results[c].rank >= BAND_RANK[treat.min_band] for c in treat.conditions):
+                keys.append(f"treatment:{treat.id}")
+        reads: set[str] = set()
+        for qid, ask_if in self._ask_ifs:
+            if (
+                qid not in current.answers
+                and qid not in skipped
+                and not ask_if[1] <= reads
+                and self.kb.rule(ask_if[0])(current.facts) is None
+            ):
+                reads |= ask_if[1]
+        for key in keys:
+            for _, (pred, questions) in self._rules.get(key, ()):
+                if not questions <= reads and self.kb.rule(pred)(current.facts) is None:
+                    reads |= questions
+        return reads
 
     @staticmethod
     def _probe_values(kb: KnowledgeBase) -> dict[str, list[AnswerValue]]:
@@ -167,10 +265,18 @@ class Interview:
         current = evaluate(self.kb, normalized)
         if any(self.kb.red_flags[f].urgency == "emergency" for f in current.red_flags):
             return None
+        undecided: set[str] | None = None
         for question in self.kb.questions.values():
-            if self._askable(question, current, skipped) and (
-                question.core or self._could_change(question.id, current)
-            ):
+            if not self._askable(question, current, skipped):
+                continue
+            if question.core and question.section == "red_flags":
+                return question
+            if question.core:
+                if undecided is None:
+                    undecided = self._undecided_reads(current, skipped)
+                if question.id in undecided:
+                    return question
+            if self._could_change(question.id, current):
                 return question
         return None
 

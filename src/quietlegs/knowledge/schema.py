@@ -146,7 +146,10 @@ class Question(_Model):
     choices: list[Choice] = Field(default_factory=list)
     range: NumberRange | None = None
     ask_if: When | None = None
-    core: bool = Field(False, description="always asked when ask_if holds")
+    core: bool = Field(
+        False,
+        description="asked when ask_if holds while it can still matter (red-flag screen: always)",
+    )
     audience: Literal["patient", "clinician", "measurement"] = "patient"
     references: RefIds
 
