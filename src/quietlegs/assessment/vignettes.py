@@ -213,6 +213,11 @@ def score_vignettes(
 def replay_interview(kb: KnowledgeBase, vignette: Vignette) -> tuple[dict[str, Any], list[str]]:
     """Run the interview, answering from the vignette; skip what it does not say.
 
+    Measurements in the vignette (questions whose audience is ``measurement``, e.g. a
+    recorded tremor's dominant frequency) are not asked of the patient: they come with
+    the answers from the start, as the web app adds a patient's recorded measurements
+    when it runs the assessment.
+
     Returns
     -------
     answers : dict
@@ -221,7 +226,11 @@ def replay_interview(kb: KnowledgeBase, vignette: Vignette) -> tuple[dict[str, A
         Every question asked, in order (answered or skipped).
     """
     interview = Interview(kb)
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = {
+        qid: value
+        for qid, value in vignette.answers.items()
+        if qid in kb.questions and kb.questions[qid].audience == "measurement"
+    }
     skipped: list[str] = []
     asked: list[str] = []
     while (question := interview.next_question(answers, skipped)) is not None:
