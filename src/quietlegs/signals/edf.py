@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from quietlegs._errors import SignalError
+from quietlegs._errors import Problem, SignalError
 
 __all__ = [
     "Annotation",
@@ -61,8 +61,15 @@ logger = logging.getLogger("quietlegs.signals")
 
 #: The codes of the :class:`~quietlegs.SignalError` problems :func:`read_leg_recording`
 #: raises (``error.problem.code``), with their ``params``: ``unreadable`` (no such file,
-#: a folder, an I/O error), ``not_edf``, ``bdf``, ``corrupt_header`` (a header field that
-#: makes no sense), ``truncated``, ``no_records``, ``edf_plus_d``, ``gaps`` (``record``:
+#: a folder, an I/O error), ``not_edf``, ``bdf``, ``header_size`` (``size``, ``signals``,
+#: ``expected``: the header's length field does not fit its number of signals),
+#: ``bad_signal_count`` (``value``), ``bad_record_count`` (``value``),
+#: ``bad_record_duration`` (``value``), ``bad_channel_field`` (``channel``, ``field``:
+#: ``samples_per_record``, ``physical_minimum``..., ``value``), ``non_ascii_header`` (a
+#: header field that makes no sense in a header holding non-ASCII bytes, which EDF does
+#: not allow: typically a name written in UTF-8 that shifted the fields after it),
+#: ``corrupt_header`` (any other header field that makes no sense), ``truncated``,
+#: ``no_records``, ``edf_plus_d``, ``gaps`` (``record``:
 #: an EDF+C whose timekeeping jumps), ``no_leg_channel`` (``channels``: the labels, quoted),
 #: ``no_such_channel`` (``channel``, ``side``, ``channels``), ``same_channel`` (``channel``),
 #: ``sampling_rate_too_low`` (``channel``, ``side``, ``rate``, ``min`` in Hz),
@@ -73,6 +80,12 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "unreadable",
         "not_edf",
         "bdf",
+        "header_size",
+        "bad_signal_count",
+        "bad_record_count",
+        "bad_record_duration",
+        "bad_channel_field",
+        "non_ascii_header",
         "corrupt_header",
         "truncated",
         "no_records",
@@ -84,6 +97,46 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "sampling_rate_too_low",
         "rates_differ",
         "bad_scaling",
+    }
+)
+
+#: The header faults that :func:`read_leg_recording` reports as ``non_ascii_header``
+#: when the header holds non-ASCII bytes (the likely cause of the fault).
+_HEADER_FIELD_CODES = frozenset(
+    {
+        "header_size",
+        "bad_signal_count",
+        "bad_record_count",
+        "bad_record_duration",
+        "bad_channel_field",
+        "corrupt_header",
+    }
+)
+
+#: The codes of the warnings of a recording read (:attr:`LegRecording.warning_details`),
+#: with their ``params``: ``record_count_unknown`` (``records``, ``seconds``),
+#: ``extra_records`` (``declared``, ``declared_s``, ``records``, ``seconds``),
+#: ``stray_bytes`` (``bytes``), ``duplicate_label`` (``count``, ``channel``),
+#: ``several_candidates`` (``side``, ``channels``, ``channel``), ``combined_leg_channel``
+#: (``channel``), ``one_leg_only`` (``channel``, ``side``, ``missing``),
+#: ``low_sampling_rate`` (``channels``, ``rate``, ``recommended`` in Hz), ``unknown_unit``
+#: (``channel``, ``unit``), ``flat_channel`` (``channel``, ``value`` in µV),
+#: ``saturated_channel`` (``channel``, ``percent``, ``low``, ``high`` in µV),
+#: ``no_timekeeping`` (``records``).
+WARNING_CODES: frozenset[str] = frozenset(
+    {
+        "record_count_unknown",
+        "extra_records",
+        "stray_bytes",
+        "duplicate_label",
+        "several_candidates",
+        "combined_leg_channel",
+        "one_leg_only",
+        "low_sampling_rate",
+        "unknown_unit",
+        "flat_channel",
+        "saturated_channel",
+        "no_timekeeping",
     }
 )
 
@@ -202,7 +255,11 @@ class LegRecording:
         The file read.
     warnings : list of str
         Every recoverable problem found (one leg only, low sampling rate,
-        unknown unit, flat or saturated channel, header record count, ...).
+        unknown unit, flat or saturated channel, header record count, ...), in English.
+    warning_details : list of Problem
+        The same warnings as :class:`~quietlegs.Problem` data (a code of
+        :data:`WARNING_CODES` and its ``params``), in the same order, for shells that
+        word them in another language.
     """
 
     left_uv: npt.NDArray[np.float64] | None
@@ -215,6 +272,7 @@ class LegRecording:
     annotations: list[Annotation]
     path: str
     warnings: list[str] = field(default_factory=list)
+    warning_details: list[Problem] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- labels
@@ -327,21 +385,62 @@ def _fail(path: str, message: str, code: str = "corrupt_header", **params: Any) 
     return SignalError(f"{path}: {message}", code=code, params=params)
 
 
-def _field_int(path: str, raw: str, what: str) -> int:
+def _note(notes: list[Problem], code: str, message: str, **params: Any) -> None:
+    """Add a warning (a code of :data:`WARNING_CODES`, its English text and params)."""
+    notes.append(Problem(code, message, None, None, params))
+
+
+def _field_int(path: str, raw: str, what: str, code: str, **params: Any) -> int:
     try:
         return int(raw.strip())
     except ValueError:
-        raise _fail(path, f"the header's {what} is {raw.strip()!r}, not an integer") from None
+        raise _fail(
+            path,
+            f"the header's {what} is {raw.strip()!r}, not an integer",
+            code,
+            value=raw.strip(),
+            **params,
+        ) from None
 
 
-def _field_float(path: str, raw: str, what: str) -> float:
+def _field_float(path: str, raw: str, what: str, code: str, **params: Any) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
-        raise _fail(path, f"the header's {what} is {raw.strip()!r}, not a number") from None
+        raise _fail(
+            path,
+            f"the header's {what} is {raw.strip()!r}, not a number",
+            code,
+            value=raw.strip(),
+            **params,
+        ) from None
     if not math.isfinite(value):
-        raise _fail(path, f"the header's {what} is {raw.strip()!r}, not a finite number")
+        raise _fail(
+            path,
+            f"the header's {what} is {raw.strip()!r}, not a finite number",
+            code,
+            value=raw.strip(),
+            **params,
+        )
     return value
+
+
+def _header_has_non_ascii(path: str) -> bool:
+    """Whether the header (its fixed part, and the signal headers when its length field
+    is readable) holds a byte outside printable ASCII, which EDF does not allow."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as handle:
+            fixed = handle.read(_HEADER_BYTES)
+            try:
+                length = int(fixed[184:192].decode("latin-1").strip())
+            except ValueError:
+                length = _HEADER_BYTES
+            if _HEADER_BYTES < length <= size and length % _HEADER_BYTES == 0:
+                fixed += handle.read(length - _HEADER_BYTES)
+    except OSError:
+        return False
+    return any(byte >= 0x80 for byte in fixed[8:])
 
 
 def _read_header(path: str) -> _Header:
@@ -372,19 +471,32 @@ def _read_header(path: str) -> _Header:
             "not_edf",
         )
     text = fixed.decode("latin-1")
-    header_bytes = _field_int(path, text[184:192], "number of bytes in the header record")
+    header_bytes = _field_int(
+        path, text[184:192], "number of bytes in the header record", "corrupt_header"
+    )
     reserved = text[192:236].strip()
-    n_records = _field_int(path, text[236:244], "number of data records")
-    record_duration_s = _field_float(path, text[244:252], "duration of a data record")
-    n_signals = _field_int(path, text[252:256], "number of signals")
+    n_records = _field_int(path, text[236:244], "number of data records", "bad_record_count")
+    record_duration_s = _field_float(
+        path, text[244:252], "duration of a data record", "bad_record_duration"
+    )
+    n_signals = _field_int(path, text[252:256], "number of signals", "bad_signal_count")
     if n_signals < 1:
-        raise _fail(path, f"the header declares {n_signals} signals; an EDF needs at least one")
+        raise _fail(
+            path,
+            f"the header declares {n_signals} signals; an EDF needs at least one",
+            "bad_signal_count",
+            value=str(n_signals),
+        )
     expected_header = _HEADER_BYTES * (n_signals + 1)
     if header_bytes != expected_header:
         raise _fail(
             path,
             f"the header says it is {header_bytes} bytes long, but {n_signals} signals need "
             f"{expected_header} bytes (256 + 256 per signal): the header is corrupt",
+            "header_size",
+            size=header_bytes,
+            signals=n_signals,
+            expected=expected_header,
         )
     if file_size < header_bytes:
         raise _fail(
@@ -408,9 +520,23 @@ def _read_header(path: str) -> _Header:
     for i in range(n_signals):
         label = columns["label"][i].strip()
         spr_raw = columns["number of samples in each data record"][i]
-        spr = _field_int(path, spr_raw, f"number of samples per data record of signal {label!r}")
+        spr = _field_int(
+            path,
+            spr_raw,
+            f"number of samples per data record of signal {label!r}",
+            "bad_channel_field",
+            channel=label,
+            field="samples_per_record",
+        )
         if spr < 0:
-            raise _fail(path, f"signal {label!r} declares {spr} samples per data record")
+            raise _fail(
+                path,
+                f"signal {label!r} declares {spr} samples per data record",
+                "bad_channel_field",
+                channel=label,
+                field="samples_per_record",
+                value=str(spr),
+            )
         fields = {name: columns[name][i].strip() for name, _ in _SIGNAL_HEADER_FIELDS}
         signals.append(_SignalHeader(i, label, fields, spr, offset))
         offset += 2 * spr
@@ -432,7 +558,7 @@ def _read_header(path: str) -> _Header:
     )
 
 
-def _check_record_count(header: _Header, notes: list[str]) -> int:
+def _check_record_count(header: _Header, notes: list[Problem]) -> int:
     """Number of data records to read, checked against the file size."""
     path = header.path
     record_s = header.record_duration_s
@@ -441,19 +567,30 @@ def _check_record_count(header: _Header, notes: list[str]) -> int:
             path,
             f"the header gives a data record duration of {record_s:g} s; "
             "a recording with signals needs a positive duration",
+            "bad_record_duration",
+            value=f"{record_s:g}",
         )
     data_bytes = header.file_size - header.header_bytes
     complete, stray = divmod(data_bytes, header.record_bytes)
     declared = header.n_records
     if declared == -1:
-        notes.append(
+        _note(
+            notes,
+            "record_count_unknown",
             f"the header does not give the number of data records (-1, a recording that was "
             f"not closed properly); reading the {complete} complete records in the file "
-            f"({complete * record_s:g} s)"
+            f"({complete * record_s:g} s)",
+            records=complete,
+            seconds=complete * record_s,
         )
         declared = complete
     elif declared < 0:
-        raise _fail(path, f"the header declares {declared} data records")
+        raise _fail(
+            path,
+            f"the header declares {declared} data records",
+            "bad_record_count",
+            value=str(declared),
+        )
     elif declared > complete:
         missing = declared * header.record_bytes - data_bytes
         raise _fail(
@@ -465,13 +602,24 @@ def _check_record_count(header: _Header, notes: list[str]) -> int:
             "truncated",
         )
     elif declared < complete:
-        notes.append(
+        _note(
+            notes,
+            "extra_records",
             f"the header declares {declared} data records ({declared * record_s:g} s) but the "
             f"file holds {complete} ({complete * record_s:g} s); reading the {declared} declared "
-            "records and ignoring the rest"
+            "records and ignoring the rest",
+            declared=declared,
+            declared_s=declared * record_s,
+            records=complete,
+            seconds=complete * record_s,
         )
     elif stray:
-        notes.append(f"{stray} bytes after the last data record were ignored")
+        _note(
+            notes,
+            "stray_bytes",
+            f"{stray} bytes after the last data record were ignored",
+            bytes=stray,
+        )
     if declared == 0:
         raise _fail(path, "the recording has no data records", "no_records")
     return declared
@@ -518,7 +666,7 @@ def _start_datetime(header: _Header) -> datetime.datetime | None:
 
 
 def _pick_channels(
-    header: _Header, left: str | None, right: str | None, notes: list[str]
+    header: _Header, left: str | None, right: str | None, notes: list[Problem]
 ) -> tuple[_SignalHeader | None, _SignalHeader | None]:
     path = header.path
     ordinary = [s for s in header.signals if s.label != _ANNOTATION_LABEL]
@@ -543,7 +691,13 @@ def _pick_channels(
                 channels=listing,
             )
         if len(exact) > 1:
-            notes.append(f"{len(exact)} channels are labelled {name!r}; using the first")
+            _note(
+                notes,
+                "duplicate_label",
+                f"{len(exact)} channels are labelled {name!r}; using the first",
+                count=len(exact),
+                channel=name,
+            )
         return exact[0]
 
     found = _leg_candidates(labels)
@@ -556,18 +710,26 @@ def _pick_channels(
             continue
         candidates = [lab for lab in found[side] if lab not in (left, right)]
         if len(candidates) > 1:
-            notes.append(
+            _note(
+                notes,
+                "several_candidates",
                 f"several channels look like the {side} leg ({', '.join(candidates)}); using "
-                f"{candidates[0]!r}. Name another one with {side}= (--{side} on the command line)"
+                f"{candidates[0]!r}. Name another one with {side}= (--{side} on the command line)",
+                side=side,
+                channels=", ".join(candidates),
+                channel=candidates[0],
             )
         chosen[side] = by_label(candidates[0], side) if candidates else None
     if chosen["left"] is None and chosen["right"] is None:
         if left is None and right is None and found["combined"]:
             chosen["left"] = by_label(found["combined"][0], "left")
-            notes.append(
+            _note(
+                notes,
+                "combined_leg_channel",
                 f"one combined leg channel ({found['combined'][0]!r}) holds both legs: it is "
                 "scored as one leg (reported as left), movements cannot be assigned to a side "
-                "and a movement of both legs counts once"
+                "and a movement of both legs counts once",
+                channel=found["combined"][0],
             )
             return chosen["left"], None
         skipped = [side for side in _SIDES if given[side] is not None]
@@ -595,11 +757,16 @@ def _pick_channels(
         ("right", "left", picked_right),
     ):
         if only is not None:  # exactly one side is set here
-            notes.append(
+            _note(
+                notes,
+                "one_leg_only",
                 f"only one leg channel ({only.label!r}, {present}); the {missing} leg was not "
                 f"recorded or not recognised (name it with {missing}=, --{missing} on the "
                 f"command line): movements of the {missing} leg are missed and bilateral "
-                "movements cannot be combined"
+                "movements cannot be combined",
+                channel=only.label,
+                side=present,
+                missing=missing,
             )
     return chosen["left"], chosen["right"]
 
@@ -608,13 +775,20 @@ def _sfreq(header: _Header, signal: _SignalHeader) -> float:
     return signal.samples_per_record / header.record_duration_s
 
 
-def _scaling(header: _Header, signal: _SignalHeader, notes: list[str]) -> tuple[float, float]:
+def _scaling(header: _Header, signal: _SignalHeader, notes: list[Problem]) -> tuple[float, float]:
     """Gain and offset from digital values to µV: ``uv = digital * gain + offset``."""
     path = header.path
     name = signal.label
     values: dict[str, float] = {}
     for key in ("physical minimum", "physical maximum", "digital minimum", "digital maximum"):
-        values[key] = _field_float(path, signal.fields[key], f"{key} of channel {name!r}")
+        values[key] = _field_float(
+            path,
+            signal.fields[key],
+            f"{key} of channel {name!r}",
+            "bad_channel_field",
+            channel=name,
+            field=key.replace(" ", "_"),
+        )
     pmin, pmax = values["physical minimum"], values["physical maximum"]
     dmin, dmax = values["digital minimum"], values["digital maximum"]
     if pmin == pmax:
@@ -637,9 +811,13 @@ def _scaling(header: _Header, signal: _SignalHeader, notes: list[str]) -> tuple[
     key = re.sub(r"\s+", "", unit).lower()
     factor = UNIT_TO_UV.get(key)
     if factor is None:
-        notes.append(
+        _note(
+            notes,
+            "unknown_unit",
             f"channel {name!r} has physical dimension {unit!r}, not a voltage unit quietlegs "
-            "knows (uV, µV, mV, V); its values are taken as µV"
+            "knows (uV, µV, mV, V); its values are taken as µV",
+            channel=name,
+            unit=unit,
         )
         factor = 1.0
     gain = (pmax - pmin) / (dmax - dmin)
@@ -726,7 +904,7 @@ def _parse_annotations(
     annotation_signals: Sequence[_SignalHeader],
     stream: _Stream,
     n_records: int,
-    notes: list[str],
+    notes: list[Problem],
 ) -> tuple[list[Annotation], float]:
     """EDF+ annotations (TALs) and the sub-second start offset of the recording.
 
@@ -771,9 +949,12 @@ def _parse_annotations(
                     annotations.append(Annotation(onset, duration, decoded))
         if position == 0:
             if first_onset is None:
-                notes.append(
+                _note(
+                    notes,
+                    "no_timekeeping",
                     f"the annotation signal has no readable timekeeping; its {n_records} data "
-                    "records gave no annotations"
+                    "records gave no annotations",
+                    records=n_records,
                 )
             else:
                 subsecond = first_onset
@@ -787,14 +968,18 @@ def _parse_annotations(
 
 def _quality_notes(
     label: str, signal: _SignalHeader, stream: _Stream, gain: float, offset: float, n: int
-) -> list[str]:
-    notes: list[str] = []
+) -> list[Problem]:
+    notes: list[Problem] = []
     index = signal.index
     lo, hi = stream.minimum[index], stream.maximum[index]
     if lo == hi:
-        notes.append(
+        _note(
+            notes,
+            "flat_channel",
             f"channel {label!r} is flat (every sample is {lo * gain + offset:g} µV): the electrode "
-            "may be disconnected or the channel not recorded; no movement can be detected on it"
+            "may be disconnected or the channel not recorded; no movement can be detected on it",
+            channel=label,
+            value=lo * gain + offset,
         )
         return notes
     share = stream.clipped[index] / n if n else 0.0
@@ -802,10 +987,16 @@ def _quality_notes(
         dmin = float(signal.fields["digital minimum"])
         dmax = float(signal.fields["digital maximum"])
         a, b = sorted((dmin * gain + offset, dmax * gain + offset))
-        notes.append(
+        _note(
+            notes,
+            "saturated_channel",
             f"channel {label!r} is saturated: {100 * share:.1f}% of its samples sit at the "
             f"limits of its range ({a:g} to {b:g} µV); movements there may be merged or missed "
-            "and amplitudes are clipped"
+            "and amplitudes are clipped",
+            channel=label,
+            percent=round(100 * share, 1),
+            low=a,
+            high=b,
         )
     return notes
 
@@ -860,7 +1051,24 @@ def read_leg_recording(
     annotations.
     """
     path_str = os.fspath(path)
-    notes: list[str] = []
+    try:
+        return _read_leg_recording(path_str, left, right)
+    except SignalError as exc:
+        if exc.problem.code in _HEADER_FIELD_CODES and _header_has_non_ascii(path_str):
+            raise _fail(
+                path_str,
+                f"{exc.problem.message.removeprefix(path_str + ': ')}; the header holds "
+                "non-ASCII characters, which EDF does not allow (a name written with "
+                "non-Latin letters shifts the fields after it): export the recording again "
+                "with an anonymised or Latin-letter patient name",
+                "non_ascii_header",
+            ) from exc
+        raise
+
+
+def _read_leg_recording(path_str: str, left: str | None, right: str | None) -> LegRecording:
+    """:func:`read_leg_recording` without the non-ASCII header diagnosis."""
+    notes: list[Problem] = []
     header = _read_header(path_str)
     if header.reserved.startswith("EDF+D"):
         raise _fail(
@@ -904,9 +1112,14 @@ def read_leg_recording(
     sfreq_hz = rates[legs[0][0]]
     if sfreq_hz < RECOMMENDED_SFREQ_HZ:
         names = " and ".join(sig.label for _, sig in legs)
-        notes.append(
+        _note(
+            notes,
+            "low_sampling_rate",
             f"{names} sampled at {sfreq_hz:g} Hz; WASM 2016 and the AASM ask at least "
-            f"{RECOMMENDED_SFREQ_HZ:g} Hz, so amplitudes and onsets are less precise"
+            f"{RECOMMENDED_SFREQ_HZ:g} Hz, so amplitudes and onsets are less precise",
+            channels=" and ".join(repr(sig.label) for _, sig in legs),
+            rate=sfreq_hz,
+            recommended=RECOMMENDED_SFREQ_HZ,
         )
     scaled = [(sig, *_scaling(header, sig, notes)) for _, sig in legs]
     annotation_signals = [s for s in header.signals if s.label == _ANNOTATION_LABEL]
@@ -925,7 +1138,7 @@ def read_leg_recording(
             start = None
     for note in notes:
         logger.warning("%s: %s", path_str, note)
-        warnings.warn(f"{path_str}: {note}", SignalWarning, stacklevel=2)
+        warnings.warn(f"{path_str}: {note}", SignalWarning, stacklevel=3)
     return LegRecording(
         left_uv=stream.legs[left_sig.index] if left_sig else None,
         right_uv=stream.legs[right_sig.index] if right_sig else None,
@@ -936,5 +1149,6 @@ def read_leg_recording(
         start=start,
         annotations=annotations,
         path=path_str,
-        warnings=notes,
+        warnings=[note.message for note in notes],
+        warning_details=notes,
     )

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from quietlegs._errors import SignalError
+from quietlegs._errors import Problem, SignalError
 from quietlegs._validation import check_option, check_range, check_type
 from quietlegs.signals import _detect, _rules
 from quietlegs.signals.hypnogram import events_from_annotations, hypnogram_from_annotations
@@ -31,6 +31,49 @@ logger = logging.getLogger("quietlegs.signals")
 
 #: The scoring standards offered: WASM 2016 (default) and the AASM manual.
 RULES = ("wasm2016", "aasm")
+
+#: The codes of the warnings detection and scoring add to a result
+#: (:attr:`PLMResult.warning_details`; the reader's own are
+#: :data:`quietlegs.signals.edf.WARNING_CODES`), with their ``params``: ``emg_flat``,
+#: ``non_finite_samples`` (``count``, ``percent``, ``first_s``, ``margin_s``),
+#: ``leg_missing`` (``side``), ``no_hypnogram``, ``short_time`` (``hours``, ``basis``:
+#: ``"sleep"`` or ``"recording"``, ``min_hours``), ``no_sleep``. A warning without a code
+#: (from a recording that gave only English text) has the code ``"other"``.
+WARNING_CODES: frozenset[str] = frozenset(
+    {"emg_flat", "non_finite_samples", "leg_missing", "no_hypnogram", "short_time", "no_sleep"}
+)
+
+#: The codes of :attr:`PLMResult.finding_code`, with their ``finding_params`` (every one
+#: but ``no_plms_index`` has ``index`` per hour, ``basis`` and ``rules``): ``no_plms_index``
+#: (no sleep time in the hypnogram); age unknown (``adult`` and ``child``, per hour):
+#: ``above_both_thresholds``, ``above_child_threshold_only``, ``below_both_thresholds``;
+#: age known (``limit`` per hour, ``group``: ``"adults"`` or ``"children"``):
+#: ``above_threshold``, ``not_above_threshold``.
+FINDING_CODES: frozenset[str] = frozenset(
+    {
+        "no_plms_index",
+        "above_both_thresholds",
+        "above_child_threshold_only",
+        "below_both_thresholds",
+        "above_threshold",
+        "not_above_threshold",
+    }
+)
+
+
+class DetectionWarning(UserWarning):
+    """A problem of a leg's signal that detection worked around (flat, non-finite samples).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem as data: a code of :data:`WARNING_CODES`, the English message, the
+        ``params``; ``str(warning)`` is the message.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 IntArray = npt.NDArray[np.int64]
@@ -160,11 +203,20 @@ class PLMResult:
     sleep_hours : float | None
     recording_hours : float
     warnings : list of str
+        In English.
     finding : str
-        The ICSD-3 threshold stated as a finding, not a diagnosis.
+        The ICSD-3 threshold stated as a finding, not a diagnosis, in English.
     plms_index_with_respiratory : float | None
         WASM 2016 also asks for the PLMS rate with respiratory-related CLMs kept; given
         when respiratory events were scored.
+    warning_details : list of Problem
+        The warnings as data (a code of :data:`WARNING_CODES` or of
+        :data:`quietlegs.signals.edf.WARNING_CODES`, the ``params``), in the order of
+        ``warnings``, for shells that word them in another language.
+    finding_code : str
+        The finding as a code of :data:`FINDING_CODES` (``""`` when not scored here).
+    finding_params : dict
+        The values the finding is made of (see :data:`FINDING_CODES`).
     """
 
     rules: str
@@ -187,6 +239,9 @@ class PLMResult:
     warnings: list[str] = field(default_factory=list)
     finding: str = ""
     plms_index_with_respiratory: float | None = None
+    warning_details: list[Problem] = field(default_factory=list)
+    finding_code: str = ""
+    finding_params: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (the fields, events as dicts)."""
@@ -253,7 +308,12 @@ def detect_leg_movements(
     xf = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
     sub = xf[:: max(1, xf.size // 4096)]
     if float(np.ptp(sub)) == 0.0 and float(np.ptp(xf)) == 0.0:
-        warnings.warn("emg_uv is flat (constant); no leg movement can be detected", stacklevel=2)
+        warnings.warn(
+            DetectionWarning(
+                Problem("emg_flat", "emg_uv is flat (constant); no leg movement can be detected")
+            ),
+            stacklevel=2,
+        )
         return np.zeros((0, 2), dtype=np.int64)
     max_dur = _rules.RULE_SETS[rules].max_lm_duration_s
     events = _detect.detect(xf, sfreq, None, max_dur)
@@ -266,10 +326,19 @@ def detect_leg_movements(
             )
         bad = ~finite
         first = int(np.argmax(bad))
-        warnings.warn(
+        message = (
             f"emg_uv has {n_bad} non-finite samples ({100 * n_bad / xf.size:.2g}% of the "
             f"recording, first at {first / sfreq:.1f} s); they were treated as flat signal "
-            f"and no leg movement is detected within {_detect.NONFINITE_MARGIN_S} s of them",
+            f"and no leg movement is detected within {_detect.NONFINITE_MARGIN_S} s of them"
+        )
+        params = {
+            "count": n_bad,
+            "percent": float(f"{100 * n_bad / xf.size:.2g}"),
+            "first_s": round(first / sfreq, 1),
+            "margin_s": _detect.NONFINITE_MARGIN_S,
+        }
+        warnings.warn(
+            DetectionWarning(Problem("non_finite_samples", message, None, None, params)),
             stacklevel=2,
         )
         events = _detect.detect(np.where(finite, xf, 0.0), sfreq, bad, max_dur)
@@ -458,9 +527,16 @@ def _per_hour(count: int, hours: float | None) -> float | None:
     return count / hours
 
 
-def _finding(index: float | None, basis: str, age_years: float | None, rules: str) -> str:
+def _finding(
+    index: float | None, basis: str, age_years: float | None, rules: str
+) -> tuple[str, str, dict[str, Any]]:
+    """The finding in English, its code (:data:`FINDING_CODES`) and params."""
     if index is None:
-        return "No PLMS index could be computed (no sleep time in the hypnogram)."
+        return (
+            "No PLMS index could be computed (no sleep time in the hypnogram).",
+            "no_plms_index",
+            {},
+        )
     name = "PLMS index" if basis == "sleep" else "PLM index per hour of recording (no hypnogram)"
     caveat = (
         "; PLMD is a clinical diagnosis that also needs clinical sleep disturbance or "
@@ -473,18 +549,23 @@ def _finding(index: float | None, basis: str, age_years: float | None, rules: st
             " applies only loosely."
         )
     adult, child = _rules.ICSD3_PLMS_ADULT_PER_H, _rules.ICSD3_PLMS_CHILD_PER_H
+    params: dict[str, Any] = {"index": round(index, 1), "basis": basis, "rules": rules}
     if age_years is None:
+        params.update(adult=adult, child=child)
         if index > adult:
+            code = "above_both_thresholds"
             verdict = (
                 f"is above the ICSD-3 threshold of {adult:g}/h for adults "
                 f"(and of {child:g}/h for children)"
             )
         elif index > child:
+            code = "above_child_threshold_only"
             verdict = (
                 f"is above the ICSD-3 threshold of {child:g}/h for children and not above "
                 f"the threshold of {adult:g}/h for adults"
             )
         else:
+            code = "below_both_thresholds"
             verdict = (
                 f"is not above the ICSD-3 thresholds ({adult:g}/h adults, {child:g}/h children)"
             )
@@ -493,8 +574,10 @@ def _finding(index: float | None, basis: str, age_years: float | None, rules: st
         limit = child if is_child else adult
         who = "children" if is_child else "adults"
         word = "above" if index > limit else "not above"
+        code = "above_threshold" if index > limit else "not_above_threshold"
+        params.update(limit=limit, group=who)
         verdict = f"is {word} the ICSD-3 threshold of {limit:g}/h for {who}"
-    return f"{name} {index:.1f}/h {verdict}{caveat}"
+    return f"{name} {index:.1f}/h {verdict}{caveat}", code, params
 
 
 def score_plm(
@@ -551,11 +634,17 @@ def score_plm(
         "left": _check_lms("left_lms", left_lms, n_max),
         "right": _check_lms("right_lms", right_lms, n_max),
     }
-    notes: list[str] = []
+    notes: list[Problem] = []
     legs: dict[str, tuple[FloatArray, FloatArray]] = {}
     for side, arr in legs_in.items():
         if arr is None:
-            notes.append(f"no {side}-leg channel: bilateral movements cannot be recognised")
+            notes.append(
+                Problem(
+                    "leg_missing",
+                    f"no {side}-leg channel: bilateral movements cannot be recognised",
+                    params={"side": side},
+                )
+            )
             continue
         on, off = _leg_intervals(arr, float(sfreq_hz))
         if rs.max_lm_duration_s is not None:
@@ -580,8 +669,11 @@ def score_plm(
         sleep_h = wake_h = None
         by_stage_s = {}
         notes.append(
-            "no hypnogram: indices are per hour of recording (wake included), "
-            "not per hour of sleep; PLMS and PLMW cannot be told apart"
+            Problem(
+                "no_hypnogram",
+                "no hypnogram: indices are per hour of recording (wake included), "
+                "not per hour of sleep; PLMS and PLMW cannot be told apart",
+            )
         )
     in_sleep = np.isin(stage, _rules.SLEEP_STAGES) if basis == "sleep" else np.ones(n, dtype=bool)
     in_wake = stage == "W"
@@ -642,14 +734,22 @@ def score_plm(
     if basis_h is not None and 0 < basis_h < _rules.MIN_HOURS_FOR_INDEX:
         what = "sleep" if basis == "sleep" else "recording"
         notes.append(
-            f"only {basis_h:.1f} h of {what} (less than {_rules.MIN_HOURS_FOR_INDEX:g} h): "
-            "the indices are rates over a short time and may not represent a whole night"
+            Problem(
+                "short_time",
+                f"only {basis_h:.1f} h of {what} (less than {_rules.MIN_HOURS_FOR_INDEX:g} h): "
+                "the indices are rates over a short time and may not represent a whole night",
+                params={
+                    "hours": round(basis_h, 1),
+                    "basis": basis,
+                    "min_hours": _rules.MIN_HOURS_FOR_INDEX,
+                },
+            )
         )
     if basis == "sleep":
         plms_index = _per_hour(plms_count, sleep_h)
         plmw_index = _per_hour(plmw_count, wake_h)
         if sleep_h is not None and sleep_h <= 0:
-            notes.append("the hypnogram has no sleep: no PLMS index")
+            notes.append(Problem("no_sleep", "the hypnogram has no sleep: no PLMS index"))
         by_stage = {
             st: plm_s / _hours(by_stage_s[st])
             for st in _rules.SLEEP_STAGES
@@ -679,6 +779,9 @@ def score_plm(
     ]
     for note in notes:
         logger.debug("%s", note)
+    finding, finding_code, finding_params = _finding(
+        plms_index, basis, None if age_years is None else float(age_years), rules
+    )
     return PLMResult(
         rules=rules,
         index_basis=basis,
@@ -697,9 +800,12 @@ def score_plm(
         events=events_out,
         sleep_hours=sleep_h,
         recording_hours=rec_h,
-        warnings=notes,
-        finding=_finding(plms_index, basis, None if age_years is None else float(age_years), rules),
+        warnings=[note.message for note in notes],
+        finding=finding,
         plms_index_with_respiratory=plms_with_resp,
+        warning_details=notes,
+        finding_code=finding_code,
+        finding_params=finding_params,
     )
 
 
@@ -732,6 +838,12 @@ def analyze(
     if recording.left_uv is None and recording.right_uv is None:
         raise SignalError("the recording has no leg EMG channel", code="no_leg_signal")
     notes = list(recording.warnings)
+    given = list(getattr(recording, "warning_details", None) or [])
+    details = (
+        given
+        if len(given) == len(notes)
+        else [Problem("other", note) for note in notes]  # a recording without codes
+    )
     if hypnogram is None:
         hypnogram = hypnogram_from_annotations(recording.annotations, recording.duration_s)
     events: Sequence[EventLike] = events_from_annotations(recording.annotations)
@@ -741,7 +853,10 @@ def analyze(
         lms["left"], lms["right"] = detect_both_legs(
             recording.left_uv, recording.right_uv, recording.sfreq_hz, rules=rules
         )
-    notes.extend(f"{w.message}" for w in caught)
+    for caught_warning in caught:
+        notes.append(f"{caught_warning.message}")
+        problem = getattr(caught_warning.message, "problem", None)
+        details.append(problem if isinstance(problem, Problem) else Problem("other", notes[-1]))
     result = score_plm(
         lms["left"],
         lms["right"],
@@ -753,4 +868,5 @@ def analyze(
         age_years=age_years,
     )
     result.warnings = notes + result.warnings
+    result.warning_details = details + result.warning_details
     return result
