@@ -724,3 +724,59 @@ def test_the_readers_refusals_have_their_codes(tmp_path: Path) -> None:
     ]
     assert _problem(no_legs) == ("no_leg_channel", {"channels": "'C3', 'C4', 'ECG'"})
     assert _problem(tmp_path / "missing.edf") == ("unreadable", {})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("header_bytes", "1000", ("header_size", {"size": 1000, "signals": 4, "expected": 1280})),
+        ("n_signals", "x", ("bad_signal_count", {"value": "x"})),
+        ("n_signals", "0", ("bad_signal_count", {"value": "0"})),
+        ("n_records", "many", ("bad_record_count", {"value": "many"})),
+        ("n_records", "-5", ("bad_record_count", {"value": "-5"})),
+        ("record_duration", "abc", ("bad_record_duration", {"value": "abc"})),
+        ("record_duration", "0", ("bad_record_duration", {"value": "0"})),
+    ],
+)
+def test_header_faults_have_their_own_codes(
+    tmp_path: Path, name: str, value: str, expected: tuple[str, dict[str, object]]
+) -> None:
+    path = small_edf(tmp_path)
+    patch_fixed(path, name, value)
+    assert _problem(path) == expected
+
+
+def test_a_channel_field_fault_names_the_channel_and_field(tmp_path: Path) -> None:
+    path = small_edf(tmp_path)
+    patch_signal(path, 0, "physical_min", "lots")
+    assert _problem(path) == (
+        "bad_channel_field",
+        {"channel": "LAT", "field": "physical_minimum", "value": "lots"},
+    )
+
+
+def test_a_header_fault_in_a_non_ascii_header_is_reported_as_such(tmp_path: Path) -> None:
+    path = small_edf(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[8:16] = "Иван".encode()  # a UTF-8 name in the patient field
+    data[252:256] = b"\xd0\x98 4"  # the fields after it shifted
+    path.write_bytes(bytes(data))
+    with pytest.raises(SignalError, match="non-ASCII characters") as caught:
+        read_leg_recording(path)
+    assert (caught.value.problem.code, dict(caught.value.problem.params)) == (
+        "non_ascii_header",
+        {},
+    )
+
+
+def test_warnings_come_with_their_codes_and_params(tmp_path: Path) -> None:
+    path = small_edf(tmp_path, labels=("LAT", "C3"), sfreq_hz=128.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rec = read_leg_recording(path)
+    assert len(caught) == 2
+    assert [(p.code, dict(p.params)) for p in rec.warning_details] == [
+        ("one_leg_only", {"channel": "LAT", "side": "left", "missing": "right"}),
+        ("low_sampling_rate", {"channels": "'LAT'", "rate": 128.0, "recommended": 200.0}),
+    ]
+    assert [p.message for p in rec.warning_details] == rec.warnings

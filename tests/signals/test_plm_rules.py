@@ -380,6 +380,31 @@ def test_finding_states_the_icsd3_threshold(n_plm: int, age: float | None, phras
     assert "not a diagnosis" in result.finding
 
 
+@pytest.mark.parametrize(
+    ("n_plm", "age", "code", "extra"),
+    [
+        (16, None, "above_both_thresholds", {"adult": 15.0, "child": 5.0}),
+        (15, None, "above_child_threshold_only", {"adult": 15.0, "child": 5.0}),
+        (4, None, "below_both_thresholds", {"adult": 15.0, "child": 5.0}),
+        (16, 40.0, "above_threshold", {"limit": 15.0, "group": "adults"}),
+        (15, 40.0, "not_above_threshold", {"limit": 15.0, "group": "adults"}),
+        (6, 8.0, "above_threshold", {"limit": 5.0, "group": "children"}),
+        (5, 8.0, "not_above_threshold", {"limit": 5.0, "group": "children"}),
+    ],
+)
+def test_the_finding_has_its_code_and_params(
+    n_plm: int, age: float | None, code: str, extra: dict[str, object]
+) -> None:
+    result = score(series(100, [20] * (n_plm - 1)), age_years=age)
+    assert result.finding_code == code
+    assert result.finding_params == {
+        "index": float(n_plm),
+        "basis": "sleep",
+        "rules": "wasm2016",
+        **extra,
+    }
+
+
 def test_to_dict_is_json_ready_with_the_issue_keys() -> None:
     result = score(series(100, [20] * 4), [(100.2, 1.0)])
     data = json.loads(json.dumps(result.to_dict()))
@@ -477,3 +502,8 @@ def test_indices_from_a_short_recording_are_flagged(hours: float, warned: bool) 
     assert bool(notes) == warned
     if warned:
         assert notes[0].startswith(f"only {hours:.1f} h of recording (less than 4 h)")
+    codes = [(p.code, dict(p.params)) for p in result.warning_details]
+    assert codes == [("leg_missing", {"side": "right"}), ("no_hypnogram", {})] + (
+        [("short_time", {"hours": hours, "basis": "recording", "min_hours": 4.0})] if warned else []
+    )
+    assert [p.message for p in result.warning_details] == result.warnings

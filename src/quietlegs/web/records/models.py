@@ -166,7 +166,15 @@ class PSGStudy(models.Model):
     #: (:mod:`quietlegs.web.records.psg_problems`); empty for the studies of before.
     error_code = models.CharField(max_length=64, blank=True, default="")
     error_params = models.JSONField(default=dict, blank=True)
+    #: The result as the core gave it (``PLMResult.to_dict()``); its ``warnings`` and
+    #: ``finding`` are in English (shown for the studies of before ``finding_code``).
     result = models.JSONField(null=True, blank=True)
+    #: The result's warnings as data (``[{"code": ..., "params": {...}}, ...]``, in the
+    #: order of ``result["warnings"]``) and its finding's code and params, which the pages
+    #: word in the reader's language; empty for the studies analysed before.
+    warning_details = models.JSONField(default=list, blank=True)
+    finding_code = models.CharField(max_length=64, blank=True, default="")
+    finding_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -191,3 +199,29 @@ class PSGStudy(models.Model):
         from quietlegs.web.records import psg_problems
 
         return psg_problems.word(self.error_code, self.error_params or {}, self.original_name)
+
+    @property
+    def warning_messages(self) -> list[str]:
+        """The result's warnings in the current language (the stored English text for a
+        study analysed before their codes were stored, or a warning without a wording)."""
+        from quietlegs.web.records import psg_problems
+
+        stored = [str(w) for w in (self.result or {}).get("warnings") or []]
+        details = self.warning_details or []
+        if len(details) != len(stored):
+            return stored
+        return [
+            psg_problems.word_warning(str(d.get("code", "")), d.get("params") or {}) or english
+            for d, english in zip(details, stored, strict=True)
+        ]
+
+    @property
+    def finding_message(self) -> str:
+        """The finding in the current language (the stored English text for a study
+        analysed before its code was stored); ``""`` without a finding."""
+        english = str((self.result or {}).get("finding", ""))
+        if not self.finding_code:
+            return english
+        from quietlegs.web.records import psg_problems
+
+        return psg_problems.word_finding(self.finding_code, self.finding_params or {}) or english

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,9 @@ def process_study(study_id: int) -> None:
         return
     study = PSGStudy.objects.get(pk=study_id)
     result: dict[str, Any] | None = None
+    warning_details: list[dict[str, Any]] = []
+    finding_code = ""
+    finding_params: dict[str, Any] = {}
     error = ""
     code = ""
     params: dict[str, Any] = {}
@@ -215,6 +219,15 @@ def process_study(study_id: int) -> None:
         recording = read_leg_recording(study.stored_path)
         scored = analyze(recording, rules=study.rules, age_years=patient_age(study.patient))
         result = scored.to_dict()
+        # The warnings and the finding as data, worded for each reader when shown.
+        result.pop("warning_details", None)
+        result.pop("finding_code", None)
+        result.pop("finding_params", None)
+        warning_details = [
+            {"code": note.code, "params": _json_params(note.params)}
+            for note in scored.warning_details
+        ]
+        finding_code, finding_params = scored.finding_code, _json_params(scored.finding_params)
         _write_report_files(study, recording, scored)
     except QuietlegsError as exc:
         # The reader names the file by its path on disk; keep the user's file name.
@@ -228,13 +241,26 @@ def process_study(study_id: int) -> None:
         error = "The analysis failed because of an internal error; it has been logged."
         code = psg_problems.INTERNAL
     study.result = result
+    study.warning_details = warning_details
+    study.finding_code = finding_code
+    study.finding_params = finding_params
     study.error = error
     study.error_code = code
     study.error_params = params
     study.status = PSGStudy.Status.FAILED if error else PSGStudy.Status.DONE
     study.finished_at = timezone.now()
     study.save(
-        update_fields=["result", "error", "error_code", "error_params", "status", "finished_at"]
+        update_fields=[
+            "result",
+            "warning_details",
+            "finding_code",
+            "finding_params",
+            "error",
+            "error_code",
+            "error_params",
+            "status",
+            "finished_at",
+        ]
     )
 
 
@@ -242,12 +268,15 @@ def _problem_data(exc: QuietlegsError) -> tuple[str, dict[str, Any]]:
     """A core error's code and params, as stored (JSON values: text, numbers)."""
     if not isinstance(exc, SignalError):
         return psg_problems.INVALID, {}
-    problem = exc.problem
-    params = {
+    return exc.problem.code, _json_params(exc.problem.params)
+
+
+def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A problem's params as stored: JSON values (text, numbers); anything else as text."""
+    return {
         key: value if isinstance(value, int | float | str) else str(value)
-        for key, value in problem.params.items()
+        for key, value in params.items()
     }
-    return problem.code, params
 
 
 #: The files kept next to an analysed recording, by the name the page links to:
@@ -379,7 +408,7 @@ def study_view(study: PSGStudy) -> dict[str, Any]:
         "rules_label": study.get_rules_display(),
         "key_indices": _rows(result, KEY_INDICES),
         "index_basis": str(INDEX_BASIS_LABELS.get(basis, basis)),
-        "finding": str(result.get("finding", "")),
+        "finding": study.finding_message,
     }
 
 
@@ -393,7 +422,7 @@ def study_detail(study: PSGStudy) -> dict[str, Any]:
             "all_indices": _rows(result, ALL_INDICES),
             "plms_by_stage": [(str(stage), _fmt(v)) for stage, v in by_stage.items()],
             "events_count": len(result.get("events") or []),
-            "warnings": [str(w) for w in result.get("warnings") or []],
+            "warnings": study.warning_messages,
             # Template-friendly keys: "figure_png", "events_csv".
             "files": {
                 name.replace(".", "_"): report_file_path(study, name).is_file()

@@ -12,6 +12,13 @@ English text.
 Every code of :data:`quietlegs.signals.edf.PROBLEM_CODES` and
 :data:`quietlegs.signals.hypnogram.PROBLEM_CODES` has its wording in :data:`PROBLEMS`
 (``tests/web/test_psg_i18n.py`` checks it).
+
+An analysed study's warnings (one leg only, a low sampling rate, no hypnogram...) and its
+finding (the PLMS index against the ICSD-3 threshold) are stored the same way, as codes
+and params (:attr:`quietlegs.signals.plm.PLMResult.warning_details`,
+``finding_code``, ``finding_params``), and worded here by :func:`word_warning` and
+:func:`word_finding` (:data:`WARNINGS`, :data:`FINDINGS`); studies analysed before keep
+showing their stored English text.
 """
 
 from __future__ import annotations
@@ -58,6 +65,32 @@ PROBLEMS: dict[str, Any] = {
         "labelled continuous (EDF+C), but data record %(record)s does not follow the one "
         "before: the recording has gaps. Convert it to a continuous EDF+C first (e.g. "
         "EDFbrowser, Tools > Convert EDF+D to EDF+C)."
+    ),
+    "header_size": _(
+        "the EDF header says it is %(size)s bytes long, but its %(signals)s signals need "
+        "%(expected)s bytes: the program that wrote or converted the file wrote a wrong "
+        "header. Export the recording again from the recording system."
+    ),
+    "bad_signal_count": _(
+        "the EDF header's number of signals is “%(value)s”, not a whole number of at least 1; "
+        "export the recording again from the recording system."
+    ),
+    "bad_record_count": _(
+        "the EDF header's number of data records is “%(value)s”, not a whole number (or −1 "
+        "for unknown); export the recording again from the recording system."
+    ),
+    "bad_record_duration": _(
+        "the EDF header's duration of a data record is “%(value)s”, not a positive number of "
+        "seconds; export the recording again from the recording system."
+    ),
+    "bad_channel_field": _(
+        "in the EDF header, the %(field)s of channel %(channel)s is “%(value)s”, not a "
+        "valid number; export the recording again, or leave that channel out of the export."
+    ),
+    "non_ascii_header": _(
+        "the EDF header holds non-Latin characters (e.g. a patient name in Cyrillic), which "
+        "EDF does not allow, and its fields no longer line up. Export the recording again "
+        "with an anonymised patient name, or one in Latin letters."
     ),
     "no_leg_channel": _(
         "no leg EMG channel was found (labels such as LAT/RAT, Leg L/Leg R, LLEG/RLEG, "
@@ -122,18 +155,225 @@ PROBLEMS: dict[str, Any] = {
     INVALID: _("the recording could not be analysed."),
 }
 
+#: A header field of a channel, as a reader is told which one (``field`` param).
+CHANNEL_FIELDS: dict[str, Any] = {
+    "samples_per_record": _("number of samples per data record"),
+    "physical_minimum": _("physical minimum"),
+    "physical_maximum": _("physical maximum"),
+    "digital_minimum": _("digital minimum"),
+    "digital_maximum": _("digital maximum"),
+}
+
+#: Each warning code's wording (some by a param's value: ``"code.value"``).
+WARNINGS: dict[str, Any] = {
+    # the EDF reader
+    "record_count_unknown": _(
+        "The header does not give the number of data records (a recording that was not "
+        "closed properly); the %(records)s complete records in the file (%(seconds)s s) "
+        "were read."
+    ),
+    "extra_records": _(
+        "The header declares %(declared)s data records (%(declared_s)s s) but the file holds "
+        "%(records)s (%(seconds)s s); the declared records were read and the rest ignored."
+    ),
+    "stray_bytes": _("%(bytes)s bytes after the last data record were ignored."),
+    "duplicate_label": _("%(count)s channels are labelled %(channel)s; the first was used."),
+    "several_candidates": _(
+        "Several channels look like the same leg (%(side)s): %(channels)s; %(channel)s was used."
+    ),
+    "combined_leg_channel": _(
+        "One combined leg channel (%(channel)s) holds both legs: it is scored as one leg "
+        "(shown as the left leg), movements cannot be assigned to a side and a movement of "
+        "both legs counts once."
+    ),
+    "one_leg_only": _(
+        "Only one leg channel (%(channel)s, %(side)s). The other leg (%(missing)s) was not "
+        "recorded or not recognised: its movements are missed and movements of both legs "
+        "cannot be combined."
+    ),
+    "low_sampling_rate": _(
+        "%(channels)s sampled at %(rate)s Hz; WASM 2016 and the AASM ask for at least "
+        "%(recommended)s Hz, so amplitudes and onsets are less precise."
+    ),
+    "unknown_unit": _(
+        "Channel %(channel)s has the physical dimension %(unit)s, not a known voltage unit "
+        "(uV, µV, mV, V); its values were taken as µV."
+    ),
+    "flat_channel": _(
+        "Channel %(channel)s is flat (every sample is %(value)s µV): the electrode may be "
+        "disconnected or the channel not recorded; no movement can be detected on it."
+    ),
+    "saturated_channel": _(
+        "Channel %(channel)s is saturated: %(percent)s%% of its samples sit at the limits of "
+        "its range (%(low)s to %(high)s µV); movements there may be merged or missed and "
+        "amplitudes are clipped."
+    ),
+    "no_timekeeping": _(
+        "The annotation signal has no readable timekeeping; its %(records)s data records "
+        "gave no annotations."
+    ),
+    # detection and scoring
+    "emg_flat": _("A leg EMG channel is flat (constant): no leg movement can be detected on it."),
+    "non_finite_samples": _(
+        "A leg EMG channel has %(count)s missing or infinite samples (%(percent)s%% of the "
+        "recording, the first at %(first_s)s s); they were treated as a flat signal and no "
+        "leg movement is detected within %(margin_s)s s of them."
+    ),
+    "leg_missing": _(
+        "No channel (%(side)s): movements of both legs cannot be recognised as bilateral."
+    ),
+    "no_hypnogram": _(
+        "No hypnogram: the indices are per hour of recording (wake included), not per hour "
+        "of sleep; PLMS and PLMW cannot be told apart."
+    ),
+    "short_time.sleep": _(
+        "Only %(hours)s h of sleep (less than %(min_hours)s h): the indices are rates over a "
+        "short time and may not represent a whole night."
+    ),
+    "short_time.recording": _(
+        "Only %(hours)s h of recording (less than %(min_hours)s h): the indices are rates "
+        "over a short time and may not represent a whole night."
+    ),
+    "no_sleep": _("The hypnogram has no sleep: no PLMS index."),
+}
+
+#: What the index of a finding is (by the ``basis`` param).
+FINDING_SUBJECTS: dict[str, Any] = {
+    "sleep": _("PLMS index %(index)s/h"),
+    "recording": _("PLM index per hour of recording (no hypnogram) %(index)s/h"),
+}
+
+#: Each finding code's statement (some by the ``group`` param: ``"code.group"``);
+#: ``%(subject)s`` is a :data:`FINDING_SUBJECTS` text.
+FINDINGS: dict[str, Any] = {
+    "no_plms_index": _("No PLMS index could be computed (no sleep time in the hypnogram)."),
+    "above_both_thresholds": _(
+        "%(subject)s: above the ICSD-3 threshold of %(adult)s/h for adults (and of "
+        "%(child)s/h for children)."
+    ),
+    "above_child_threshold_only": _(
+        "%(subject)s: above the ICSD-3 threshold of %(child)s/h for children, not above the "
+        "threshold of %(adult)s/h for adults."
+    ),
+    "below_both_thresholds": _(
+        "%(subject)s: not above the ICSD-3 thresholds (%(adult)s/h for adults, %(child)s/h "
+        "for children)."
+    ),
+    "above_threshold.adults": _(
+        "%(subject)s: above the ICSD-3 threshold of %(limit)s/h for adults."
+    ),
+    "above_threshold.children": _(
+        "%(subject)s: above the ICSD-3 threshold of %(limit)s/h for children."
+    ),
+    "not_above_threshold.adults": _(
+        "%(subject)s: not above the ICSD-3 threshold of %(limit)s/h for adults."
+    ),
+    "not_above_threshold.children": _(
+        "%(subject)s: not above the ICSD-3 threshold of %(limit)s/h for children."
+    ),
+}
+
+#: What every finding with an index adds: a measurement, not a diagnosis.
+FINDING_CAVEAT = _(
+    "PLMD is a clinical diagnosis that also needs clinical sleep disturbance or impairment "
+    "not better explained by another disorder (ICSD-3): this is a measurement (%(rules)s "
+    "rules), not a diagnosis."
+)
+#: What a finding without a hypnogram adds.
+FINDING_NO_HYPNOGRAM = _(
+    "Without a hypnogram the ICSD-3 threshold, defined per hour of sleep, applies only loosely."
+)
+
 #: What a failed study says when the failure was not a quietlegs error (details logged).
 GENERIC_FAILURE = _("The analysis failed because of an internal error; it has been logged.")
 
 
 def _param(key: str, value: Any) -> Any:
-    if key == "side":
+    if key in ("side", "missing"):
         return str(LEGS.get(str(value), value))
+    if key == "field":
+        return str(CHANNEL_FIELDS.get(str(value), value))
+    if key == "rules":
+        from quietlegs.web.records.models import PSGStudy
+
+        return str(PSGStudy.Rules(value).label) if value in PSGStudy.Rules.values else value
+    if key == "index" and isinstance(value, int | float):
+        return formats.number_format(float(value), decimal_pos=1)
     if isinstance(value, float):
         return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
-    if key == "channel":
+    if key in ("channel", "unit"):
         return gettext("“%(label)s”") % {"label": value}
     return value
+
+
+def _variant(table: Mapping[str, Any], code: str, params: Mapping[str, Any], key: str) -> Any:
+    """The wording of ``code``, or of ``code.<params[key]>`` for a code worded by a param."""
+    return table.get(code) or table.get(f"{code}.{params.get(key)}")
+
+
+def _fill(code: str, wording: Any, params: Mapping[str, Any]) -> str | None:
+    values = {key: _param(key, value) for key, value in params.items()}
+    try:
+        return str(wording) % values
+    except (KeyError, TypeError, ValueError):
+        logger.warning("PSG text %r: params %r do not fit its wording", code, dict(params))
+        return None
+
+
+def word_warning(code: str, params: Mapping[str, Any]) -> str | None:
+    """A result's warning in the current language.
+
+    Parameters
+    ----------
+    code : str
+        The stored warning code (:data:`quietlegs.signals.edf.WARNING_CODES`,
+        :data:`quietlegs.signals.plm.WARNING_CODES`).
+    params : mapping
+        Its params as stored (JSON values).
+
+    Returns
+    -------
+    str | None
+        The warning, or ``None`` for a code without a wording (``"other"``) or params that
+        do not fit it (logged): the caller shows the stored English text then.
+    """
+    wording = _variant(WARNINGS, code, params, "basis")
+    return None if wording is None else _fill(code, wording, params)
+
+
+def word_finding(code: str, params: Mapping[str, Any]) -> str | None:
+    """A result's finding (the PLMS index against the ICSD-3 threshold) in the current
+    language, stated as a measurement, not a diagnosis.
+
+    Parameters
+    ----------
+    code : str
+        The stored finding code (:data:`quietlegs.signals.plm.FINDING_CODES`).
+    params : mapping
+        Its params as stored (``index``, ``basis``, ``rules``, the thresholds).
+
+    Returns
+    -------
+    str | None
+        The finding, or ``None`` for an unknown code or params that do not fit it
+        (logged): the caller shows the stored English text then.
+    """
+    wording = _variant(FINDINGS, code, params, "group")
+    if wording is None:
+        return None
+    if code == "no_plms_index":
+        return str(wording)
+    basis = str(params.get("basis", ""))
+    subject_wording = FINDING_SUBJECTS.get(basis)
+    subject = None if subject_wording is None else _fill(code, subject_wording, params)
+    statement = None if subject is None else _fill(code, wording, {**params, "subject": subject})
+    caveat = _fill(code, FINDING_CAVEAT, params)
+    if statement is None or caveat is None:
+        return None
+    parts = [statement, caveat]
+    if basis != "sleep":
+        parts.append(str(FINDING_NO_HYPNOGRAM))
+    return " ".join(parts)
 
 
 def word(code: str, params: Mapping[str, Any], file_name: str) -> str:

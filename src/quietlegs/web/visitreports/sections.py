@@ -145,6 +145,16 @@ def _psg_subtitle(study: Any) -> str:
     return " · ".join((study.original_name, day, str(PSGStudy.Rules(study.rules).label)))
 
 
+def _psg_finding(study: Any) -> str:
+    """The study's finding in the active language."""
+    return str(study.finding_message)
+
+
+def _psg_warning(study: Any, index: int) -> str:
+    """The study's warning ``index`` in the active language."""
+    return str(_("Warning: %(text)s") % {"text": study.warning_messages[index]})
+
+
 def psg_sections(patient: User) -> list[Section]:
     """One section per analysed PSG study: its key indices, basis and finding."""
     from quietlegs.web.records import psg
@@ -163,7 +173,12 @@ def psg_sections(patient: User) -> list[Section]:
         if basis in psg.INDEX_BASIS_LABELS:
             paragraphs.append(both(psg.INDEX_BASIS_LABELS[basis]))
         if result.get("finding"):
-            paragraphs.append(same(str(result["finding"])))
+            # Worded in each language from its code (the English text for older studies).
+            paragraphs.append(each_language(partial(_psg_finding, study)))
+        paragraphs.extend(
+            each_language(partial(_psg_warning, study, i))
+            for i in range(len(result.get("warnings") or []))
+        )
         sections.append(
             Section(
                 id="psg",
