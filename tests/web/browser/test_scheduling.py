@@ -22,7 +22,12 @@ from quietlegs.web.scheduling.models import (
     VisitType,
     WaitlistEntry,
 )
-from tests.web.browser.browsertools import check_accessibility, log_in, screenshot
+from tests.web.browser.browsertools import (
+    check_accessibility,
+    check_fits_width,
+    log_in,
+    screenshot,
+)
 from tests.web.browser.conftest import new_page
 from tests.web.schedtools import ROUTINE_ANSWERS, URGENT_ANSWERS, assess, freeze, open_hours
 from tests.web.webtools import make_user
@@ -187,3 +192,25 @@ def test_reception_marks_a_no_show_and_the_waitlisted_patient_gets_the_time(
     taken = Appointment.objects.get(patient=waiting)
     assert (taken.start, taken.channel, taken.status) == (began, "waitlist", "booked")
     assert WaitlistEntry.objects.get(patient=waiting).status == "booked"
+
+
+def test_the_waitlist_with_people_waiting_fits_a_phone(page: Page, live_server: LiveServer) -> None:
+    # The table scrolls inside its box; its visually hidden "Actions" header (absolutely
+    # positioned) widened the whole page to 535 px on a 390 px phone.
+    clinic, _doctor, consult = _clinic_with_hours()
+    desk = make_user("desk@example.org", role="reception", clinic=clinic)
+    for email in ("anna.smirnova@example.org", "vera.orlova@example.org"):
+        services.add_to_waitlist(
+            None,
+            patient=make_user(email, clinic=clinic),
+            visit_type=consult,
+            clinician=None,
+            earliest=None,
+            latest=None,
+            note="",
+            by=desk,
+        )
+    log_in(page, live_server, desk)
+    page.goto(live_server.url + "/appointments/reception/waitlist/")
+    assert page.get_by_role("button", name=re.compile("^Remove ")).count() == 2
+    check_fits_width(page)
