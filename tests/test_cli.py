@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,30 @@ def test_interview_in_russian(toy_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0, result.output
     assert "Тревога?" in result.stdout
     assert "Экстренно" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [(None, "http://localhost:8765"), ("https://legs.example.org", "https://legs.example.org")],
+)
+def test_serve_points_e_mailed_links_at_its_own_port_unless_the_site_url_is_set(
+    monkeypatch: pytest.MonkeyPatch, preset: str | None, expected: str
+) -> None:
+    from quietlegs.web import server
+
+    if preset is None:
+        monkeypatch.delenv("QUIETLEGS_SITE_URL", raising=False)
+    else:
+        monkeypatch.setenv("QUIETLEGS_SITE_URL", preset)
+    seen: dict[str, str | None] = {}
+
+    def prepare(*, demo: bool) -> list[tuple[str, str, str]]:
+        seen["prepare"] = os.environ.get("QUIETLEGS_SITE_URL")
+        return []
+
+    monkeypatch.setattr(server, "prepare", prepare)
+    monkeypatch.setattr(server, "serve", lambda host, port: None)
+    result = invoke("serve", "--port", "8765", "--no-demo")
+    assert result.exit_code == 0, result.output
+    assert seen == {"prepare": expected}
+    monkeypatch.delenv("QUIETLEGS_SITE_URL", raising=False)

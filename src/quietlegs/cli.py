@@ -8,6 +8,7 @@ never with a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
@@ -313,8 +314,11 @@ def serve(
     """Run the clinic web app: migrate, load demo data on the first run, and serve."""
     from quietlegs.web import server
 
-    logins = server.prepare(demo=demo)
     url_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    # Links in e-mails (waitlist offers, cancel links, diary reminders) point at this server
+    # unless the clinic set its public address (a --port other than 8000 gave dead links).
+    os.environ.setdefault("QUIETLEGS_SITE_URL", f"http://{url_host}:{port}")
+    logins = server.prepare(demo=demo)
     out.print(f"quietlegs web app on [bold]http://{url_host}:{port}/[/]", highlight=False)
     if logins:
         out.print("Demo logins (role, e-mail, password):", highlight=False)
