@@ -448,7 +448,11 @@ def test_the_offer_e_mail_and_pages_in_russian(
     client = Client()
     client.cookies["django_language"] = "ru"
     assert "Нет, спасибо" in client.get(decline).content.decode()
-    assert "Время оставлено за вами до" in client.get(book).content.decode()
+    offer_page = client.get(book).content.decode()
+    assert "Время оставлено за вами до" in offer_page
+    # "For" the patient, not the report's "for" a condition ("В пользу", in favour of)
+    assert "<dt>Для кого</dt><dd>First</dd>" in offer_page
+    assert "В пользу" not in offer_page
 
 
 def test_the_same_offer_form_sent_twice_books_once(
