@@ -18,7 +18,7 @@ from quietlegs.signals import edf, hypnogram
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.problems import answer_problems
 from quietlegs.web.knowledge import kb
-from quietlegs.web.records import psg_problems
+from quietlegs.web.records import psg, psg_problems
 from quietlegs.web.records.models import PSGStudy
 from tests.signals.synth import make_night, write_edf
 from tests.web.webtools import login
@@ -227,3 +227,17 @@ def test_a_rerun_that_fails_is_explained_in_russian(
     page = html.unescape(response.content.decode())
     assert "указана беременность, но пол мужской" in page
     assert "'pregnant' is true" not in page
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "26.7"), ("ru", "26,7")])
+def test_indices_are_rounded_not_cut_off(lang: str, expected: str) -> None:
+    # Django's number_format cuts the digits off: 26.67/h showed as 26.6 (the CSV and the
+    # core's English finding say 26.7).
+    from quietlegs.web.tremor.services import num
+    from quietlegs.web.visitreports.sections import _number
+
+    with translation.override(lang):
+        assert psg._fmt(80 / 3) == expected
+        assert num(80 / 3, 1) == expected
+        assert psg_problems._param("index", 80 / 3) == expected
+    assert _number(80 / 3, 1)[lang] == expected

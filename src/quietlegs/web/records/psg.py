@@ -386,7 +386,8 @@ def _fmt(value: Any, decimals: int = 1) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return str(formats.number_format(value, decimal_pos=decimals))  # 22,5 in Russian
+        # rounded first: number_format cuts the digits off (26.67 would show as 26.6)
+        return str(formats.number_format(round(value, decimals), decimal_pos=decimals))
     return str(value)
 
 

@@ -298,7 +298,7 @@ def _param(key: str, value: Any) -> Any:
 
         return str(PSGStudy.Rules(value).label) if value in PSGStudy.Rules.values else value
     if key == "index" and isinstance(value, int | float):
-        return formats.number_format(float(value), decimal_pos=1)
+        return formats.number_format(round(float(value), 1), decimal_pos=1)  # rounded, not cut off
     if isinstance(value, float):
         return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
     if key in ("channel", "unit"):

@@ -461,7 +461,7 @@ def num(value: Any, decimals: int) -> str:
     """A number in the current language's format; a dash when missing."""
     if value is None:
         return "—"
-    return str(number_format(float(value), decimals))
+    return str(number_format(round(float(value), decimals), decimals))  # rounded, not cut off
 
 
 def summary(item: TremorRecording) -> dict[str, Any]:

@@ -133,7 +133,9 @@ def _number(value: Any, decimals: int) -> LocalText:
     if value is None:
         return same("—")
     if isinstance(value, float):
-        return each_language(lambda: formats.number_format(value, decimal_pos=decimals))
+        return each_language(
+            lambda: formats.number_format(round(value, decimals), decimal_pos=decimals)
+        )  # rounded: number_format cuts the digits off (26.67 would be 26.6)
     return same(str(value))
 
 
