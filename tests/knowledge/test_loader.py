@@ -339,3 +339,20 @@ def test_shipped_lab_tests_measure_the_lab_questions(kb: KnowledgeBase) -> None:
     assert kb.tests["venous_duplex"].kind == "imaging"
     assert kb.tests["polysomnography"].kind == "psg"
     assert kb.tests["nerve_conduction_emg"].kind == "emg"
+
+
+@pytest.mark.parametrize(
+    ("authors", "title", "expected"),
+    [
+        ("Gulati M, et al.", "Chest pain", "Gulati M, et al. Chest pain. Circulation. 2021;144"),
+        ("Clinic", "Fatigue or else?", "Clinic. Fatigue or else? Circulation. 2021;144"),
+        ("Allen RP", "Criteria", "Allen RP. Criteria. Circulation. 2021;144"),
+    ],
+)
+def test_a_citation_has_no_doubled_full_stop(authors: str, title: str, expected: str) -> None:
+    from quietlegs.knowledge.schema import Reference
+
+    ref = Reference(
+        id="r", authors=authors, title=title, source="Circulation", year=2021, volume="144"
+    )
+    assert ref.citation() == expected

@@ -50,6 +50,12 @@ class Text(_Model):
         return self.ru if lang == "ru" else self.en
 
 
+def _sentence(text: str) -> str:
+    """``text`` ended by one full stop (or its own "?", "!" or ".")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 class Reference(_Model):
     """A published source that clinical items cite."""
 
@@ -66,7 +72,8 @@ class Reference(_Model):
 
     def citation(self) -> str:
         """Return a one-line citation (Vancouver-like)."""
-        parts = [f"{self.authors}. {self.title}. {self.source}. {self.year}"]
+        # "et al." and a title ending in "?" or "." take no second full stop.
+        parts = [f"{_sentence(self.authors)} {_sentence(self.title)} {self.source}. {self.year}"]
         if self.volume:
             parts[0] += f";{self.volume}"
         if self.pages:
