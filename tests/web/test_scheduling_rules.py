@@ -142,3 +142,23 @@ def test_saving_the_set_up_form_stores_rules_that_were_missing(clinic: Clinic) -
     assert response.status_code == 302
     rules = ClinicRules.objects.get(clinic=clinic)
     assert (rules.time_zone, rules.min_notice_h, rules.horizon_days) == ("Europe/Berlin", 12, 30)
+
+
+def test_an_unknown_time_zone_on_the_set_up_form_is_an_error_on_the_page(clinic: Clinic) -> None:
+    # The form wrote the bad zone into the clinic's cached rules before they were found
+    # invalid; the error page read the zone from them and crashed (500).
+    admin = make_user("boss@example.org", role="clinic_admin", clinic=clinic)
+    before = ClinicRules.objects.get(clinic=clinic).time_zone
+    data: dict[str, Any] = {
+        "rules-time_zone": "Mars/Olympus",
+        "rules-min_notice_h": 12,
+        "rules-min_lead_h": 1,
+        "rules-horizon_days": 30,
+        "rules-reminder_h": 6,
+    }
+    client = login(admin)
+    client.cookies["django_language"] = "ru"
+    response = client.post("/appointments/setup/rules/", data)
+    assert response.status_code == 400
+    assert 'value="Mars/Olympus"' in response.content.decode()
+    assert ClinicRules.objects.get(clinic=clinic).time_zone == before

@@ -11,6 +11,7 @@ show a clear message and change nothing.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -997,7 +998,9 @@ def _setup_error(request: HttpRequest, **forms_: Any) -> HttpResponse:
 @clinic_admin_required
 def setup_rules(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(_user(request))
-    form = RulesForm(request.POST, instance=services.rules(clinic))
+    # A copy: validating writes the posted values into the instance, and the error page
+    # reads the clinic's (cached) rules for its time zone, so a bad zone must not reach them.
+    form = RulesForm(request.POST, instance=copy.copy(services.rules(clinic)))
     if not form.is_valid():
         return _setup_error(request, rules_form=form)
     form.save()
