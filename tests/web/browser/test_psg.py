@@ -45,7 +45,9 @@ def test_clinician_uploads_a_recording_and_reads_the_report(
     assert page.get_by_role("heading", level=1).inner_text() == "Sleep study Night of 3 May.edf"
     figure = page.get_by_role("img", name="Report figure", exact=False)
     figure.wait_for()
-    assert figure.evaluate("img => img.complete && img.naturalWidth > 0") is True
+    # decode() waits for the image to load (a busy machine may not have it yet) and
+    # rejects when it is broken
+    assert figure.evaluate("img => img.decode().then(() => img.naturalWidth > 0)") is True
     assert "leg movements were detected" in page.content()
     check_accessibility(page)
     screenshot(page, "clinic-psg-study", max_height=4000)

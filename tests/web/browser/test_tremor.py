@@ -55,7 +55,7 @@ def test_patient_uploads_a_recording_and_sees_the_report(
     assert "Call an ambulance now (112; 103 in Russia)" in page.locator(".emergency").inner_text()
     assert page.get_by_role("row", name="Band 3–7 Hz at rest").is_visible()
     figure = page.get_by_role("img")
-    assert figure.evaluate("img => img.complete && img.naturalWidth") == 900
+    assert figure.evaluate("img => img.decode().then(() => img.naturalWidth)") == 900  # loaded
     check_fits_width(page)
     check_accessibility(page)
     screenshot(page, "tremor-report")
