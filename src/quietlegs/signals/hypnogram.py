@@ -438,8 +438,8 @@ def _unscored_gaps(notes: list[Problem], uncovered: int) -> None:
         _note(
             notes,
             "unscored_gaps",
-            f"{uncovered} epochs ({uncovered * EPOCH_S:g} s) of the recording have no sleep "
-            "stage and were read as unscored (neither sleep nor wake)",
+            f"no sleep stage covers {uncovered} of the recording's {EPOCH_S:g}-s epochs "
+            f"({uncovered * EPOCH_S:g} s); they were read as unscored (neither sleep nor wake)",
             epochs=uncovered,
             seconds=uncovered * EPOCH_S,
         )
