@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from quietlegs.signals import cohort, edf, plm
 from quietlegs.signals.edf import LegRecording
 from quietlegs.signals.plm import PLMResult
 from tests.signals.fake_results import EVENTS, make_recording, make_result, write_edf
+from tests.signals.synth import make_night
+from tests.signals.synth import write_edf as synth_edf
 
 
 def fake_read(path: str | Path, *, left: str | None = None, right: str | None = None) -> Any:
@@ -422,3 +425,46 @@ def test_batch_on_worker_processes_with_real_files(tmp_path: Path) -> None:
     rows = cohort.read_results(tmp_path / "results.parquet")
     assert [r["status"] for r in rows] == ["ok", "ok"]
     assert [r["sfreq_hz"] for r in rows] == [256.0, 256.0]
+
+
+def test_the_codes_of_the_warnings_and_the_finding_are_columns(tmp_path: Path) -> None:
+    # Real synthetic recordings, scored in this process; expected values from their truth.
+    full = make_night(600, 256.0, seed=3)
+    synth_edf(tmp_path / "full.edf", full)
+    synth_edf(  # one leg (C3 is not a leg), 128 Hz, stage labels that name no stage
+        tmp_path / "odd.edf",
+        make_night(600, 128.0, seed=4),
+        labels=("LAT", "C3"),
+        stage_format="Sleep stage {stage}!",
+    )
+    (tmp_path / "bad.edf").write_bytes(b"not an EDF file")
+    out = tmp_path / "results.parquet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", edf.SignalWarning)
+        run(tmp_path, out)
+    rows = rows_by_name(out)
+    index = full.plms_index
+    expected = (
+        "above_both_thresholds"
+        if index > 15
+        else "above_child_threshold_only"
+        if index > 5
+        else "below_both_thresholds"
+    )
+    assert (rows["full.edf"]["finding_code"], rows["full.edf"]["warning_codes"]) == (
+        expected,
+        ["short_time"],
+    )
+    assert rows["odd.edf"]["warning_codes"] == [
+        "one_leg_only",
+        "low_sampling_rate",
+        "unknown_stage_labels",
+        "leg_missing",
+        "no_hypnogram",
+        "short_time",
+    ]
+    assert rows["odd.edf"]["finding_code"] in plm.FINDING_CODES
+    assert (rows["bad.edf"]["finding_code"], rows["bad.edf"]["warning_codes"]) == (None, [])
+    schema = pq.read_schema(out)
+    assert schema.field("warning_codes").type == pa.list_(pa.string())
+    assert schema.field("finding_code").type == pa.string()

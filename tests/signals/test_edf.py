@@ -180,7 +180,8 @@ def test_plain_edf_without_annotations(tmp_path: Path) -> None:
 def test_anonymised_start_date_gives_none(tmp_path: Path) -> None:
     path = small_edf(tmp_path)
     patch_fixed(path, "recording", "Startdate X X X X")
-    assert read_leg_recording(path).start is None
+    recording = read_leg_recording(path)  # withheld on purpose: no warning
+    assert (recording.start, recording.warning_details) == (None, [])
 
 
 def test_legacy_start_date_when_recording_field_is_not_edf_plus(tmp_path: Path) -> None:
@@ -190,7 +191,26 @@ def test_legacy_start_date_when_recording_field_is_not_edf_plus(tmp_path: Path) 
     patch_fixed(path, "starttime", "23.59.58")
     assert read_leg_recording(path).start == datetime.datetime(1999, 1, 2, 23, 59, 58)
     patch_fixed(path, "startdate", "xx.yy.zz")
-    assert read_leg_recording(path).start is None
+    with pytest.warns(SignalWarning, match=r"night\.edf: the start date and time in the header"):
+        recording = read_leg_recording(path)
+    assert recording.start is None
+    assert [(p.code, p.params) for p in recording.warning_details] == [
+        ("no_start_time", {"date": "xx.yy.zz", "time": "23.59.58"})
+    ]
+    assert recording.warnings == [
+        "the start date and time in the header ('xx.yy.zz', '23.59.58') cannot be read; "
+        "times are given from the start of the recording, without clock times"
+    ]
+
+
+def test_an_unreadable_start_time_is_a_warning(tmp_path: Path) -> None:
+    path = small_edf(tmp_path, annotations=False)
+    patch_fixed(path, "starttime", "25.61.00")
+    with pytest.warns(SignalWarning, match="cannot be read"):
+        recording = read_leg_recording(path)
+    assert recording.start is None
+    assert recording.warning_details[-1].code == "no_start_time"
+    assert recording.warning_details[-1].params["time"] == "25.61.00"
 
 
 @pytest.mark.parametrize(("unit", "patched"), [("mV", None), ("V", None), ("µV", None)])

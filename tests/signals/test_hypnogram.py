@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -197,15 +198,24 @@ def test_annotations_spanning_several_epochs() -> None:
 
 def test_annotations_without_duration_last_until_the_next() -> None:
     annotations = [ann(0.0, 0.0, "W"), ann(60.0, 0.0, "N2"), ann(150.0, 0.0, "R")]
-    h = hypnogram_from_annotations(annotations, 300.0)
+    with pytest.warns(SignalWarning, match=r"no sleep stage covers 4 of .* \(120 s\)"):
+        h = hypnogram_from_annotations(annotations, 300.0)
     assert h is not None
     # The last one lasts one epoch; the rest of the recording is unscored.
     assert h.stages.tolist() == ["W", "W", "N2", "N2", "N2", "R", "?", "?", "?", "?"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("unscored_gaps", {"epochs": 4, "seconds": 120.0})
+    ]
+    assert h.warnings == [
+        "no sleep stage covers 4 of the recording's 30-s epochs (120 s); they were read as "
+        "unscored (neither sleep nor wake)"
+    ]
 
 
 def test_first_epoch_starts_at_the_first_stage_annotation() -> None:
     annotations = [ann(15.0, 30.0, "Sleep stage W"), ann(45.0, 30.0, "Sleep stage N1")]
-    h = hypnogram_from_annotations(annotations, 120.0)
+    with pytest.warns(SignalWarning, match="no sleep stage covers 1 of"):
+        h = hypnogram_from_annotations(annotations, 120.0)
     assert h is not None
     assert h.start_s == 15.0
     assert h.stages.tolist() == ["W", "N1", "?"]  # complete epochs within 120 s
@@ -214,17 +224,72 @@ def test_first_epoch_starts_at_the_first_stage_annotation() -> None:
 
 def test_gaps_are_unknown_and_partial_epoch_dropped() -> None:
     annotations = [ann(0.0, 30.0, "Sleep stage W"), ann(90.0, 30.0, "Sleep stage N2")]
-    h = hypnogram_from_annotations(annotations, 130.0)
+    with pytest.warns(SignalWarning, match="no sleep stage covers 2 of"):
+        h = hypnogram_from_annotations(annotations, 130.0)
     assert h is not None
     assert h.stages.tolist() == ["W", "?", "?", "N2"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("unscored_gaps", {"epochs": 2, "seconds": 60.0})
+    ]
+
+
+def test_a_hypnogram_without_gaps_or_odd_lengths_has_no_warnings() -> None:
+    # Runs of whole epochs (90 s, 60 s) are not odd lengths; unscored epochs are not gaps.
+    annotations = [
+        ann(0.0, 90.0, "Sleep stage W"),
+        ann(90.0, 60.0, "Sleep stage ?"),
+        ann(150.0, 30.0, "Sleep stage 2"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = hypnogram_from_annotations(annotations, 190.0)
+    assert h is not None
+    assert h.stages.tolist() == ["W", "W", "W", "?", "?", "N2"]
+    assert (h.warning_details, h.warnings) == ([], [])
+
+
+def test_stage_like_labels_that_name_no_stage_are_skipped_with_a_warning() -> None:
+    annotations = [
+        ann(0.0, 30.0, "Sleep stage W"),
+        ann(30.0, 30.0, "Sleep stage 7"),
+        ann(60.0, 30.0, "Stage Q"),
+        ann(90.0, 30.0, "Sleep stage 7"),
+        ann(90.0, 0.0, "Sleep apnea"),  # not a stage label: not counted
+    ]
+    with pytest.warns(SignalWarning, match="3 annotations look like sleep stages"):
+        h = hypnogram_from_annotations(annotations, 30.0)
+    assert h is not None
+    assert h.stages.tolist() == ["W"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("unknown_stage_labels", {"count": 3, "labels": "'Sleep stage 7', 'Stage Q'"})
+    ]
+
+
+def test_only_unknown_stage_labels_give_no_hypnogram_but_the_warning() -> None:
+    with pytest.warns(SignalWarning, match=r"1 annotations look like .*\('Sleep stage 7'\)"):
+        assert hypnogram_from_annotations([ann(0.0, 30.0, "Sleep stage 7")], 60.0) is None
 
 
 def test_epochs_of_20_s_are_mapped_by_midpoint() -> None:
     annotations = [ann(20.0 * i, 20.0, s) for i, s in enumerate(["W", "W", "N2", "N2", "R", "R"])]
-    h = hypnogram_from_annotations(annotations, 120.0)
+    with pytest.warns(SignalWarning, match="6 sleep stages last 20 s"):
+        h = hypnogram_from_annotations(annotations, 120.0)
     assert h is not None
     # 30-s epochs with midpoints 15, 45, 75, 105 s.
     assert h.stages.tolist() == ["W", "N2", "N2", "R"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("epoch_not_30s", {"seconds": 20.0, "count": 6})
+    ]
+
+
+def test_csv_onsets_20_s_apart_are_odd_epoch_lengths(tmp_path: Path) -> None:
+    text = "onset,stage\n0,W\n20,N2\n40,N2\n60,R\n"  # the last has no length
+    with pytest.warns(SignalWarning, match="3 sleep stages last 20 s"):
+        h = read_hypnogram(write(tmp_path, "h.csv", text))
+    assert h.stages.tolist() == ["W", "N2", "R"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("epoch_not_30s", {"seconds": 20.0, "count": 3})
+    ]
 
 
 def test_stage_annotations_after_the_recording_are_refused() -> None:
@@ -312,8 +377,12 @@ def test_csv_onset_duration_stage_any_order_and_case(tmp_path: Path) -> None:
 
 def test_csv_with_tabs_and_duration_padding(tmp_path: Path) -> None:
     text = "onset_s\tduration_s\tstage\n0\t30\tW\n30\t30\tN3\n"
-    h = read_hypnogram(write(tmp_path, "h.tsv", text), duration_s=150.0)
+    with pytest.warns(SignalWarning, match=r"h\.tsv: no sleep stage covers 3 of"):
+        h = read_hypnogram(write(tmp_path, "h.tsv", text), duration_s=150.0)
     assert h.stages.tolist() == ["W", "N3", "?", "?", "?"]
+    assert [(p.code, p.params) for p in h.warning_details] == [
+        ("unscored_gaps", {"epochs": 3, "seconds": 90.0})
+    ]
 
 
 def test_csv_wrong_columns_name_what_was_expected(tmp_path: Path) -> None:
@@ -387,8 +456,10 @@ def test_epoch_file_numeric_codes(tmp_path: Path) -> None:
 
 def test_csv_with_4_but_no_5_warns(tmp_path: Path) -> None:
     path = write(tmp_path, "h.csv", "onset,stage\n0,0\n30,4\n")
-    with pytest.warns(SignalWarning, match="4 was read as N3"):
-        assert read_hypnogram(path).stages.tolist() == ["W", "N3"]
+    with pytest.warns(SignalWarning, match=r"h\.csv: the numeric stages .* 4 was read as N3"):
+        h = read_hypnogram(path)
+    assert h.stages.tolist() == ["W", "N3"]
+    assert [(p.code, p.params) for p in h.warning_details] == [("four_may_be_rem", {})]
 
 
 def test_epoch_file_with_4_but_no_5_warns(tmp_path: Path) -> None:
@@ -398,19 +469,23 @@ def test_epoch_file_with_4_but_no_5_warns(tmp_path: Path) -> None:
     ):
         h = read_hypnogram(path)
     assert h.stages.tolist() == ["W", "N1", "N2", "N3", "N3"]
+    assert h.warnings == [
+        "the numeric stages reach 4 but never 5 and there is no R: 4 was read as N3 (R&K stage "
+        "4, codes 0=W 1=N1 2=N2 3=N3 4=N3 5=R). If this file codes REM as 4 (0-4 coding), "
+        "convert it to letters (W, N1, N2, N3, R)"
+    ]
 
 
 def test_epoch_file_cut_or_padded_to_the_recording(tmp_path: Path) -> None:
     path = write(tmp_path, "h.txt", "W\nW\nN2\nN2\n")
-    assert read_hypnogram(path, duration_s=180.0).stages.tolist() == [
-        "W",
-        "W",
-        "N2",
-        "N2",
-        "?",
-        "?",
+    with pytest.warns(SignalWarning, match="no sleep stage covers 2 of"):
+        padded = read_hypnogram(path, duration_s=180.0)
+    assert padded.stages.tolist() == ["W", "W", "N2", "N2", "?", "?"]
+    assert [(p.code, p.params) for p in padded.warning_details] == [
+        ("unscored_gaps", {"epochs": 2, "seconds": 60.0})
     ]
-    assert read_hypnogram(path, duration_s=95.0).stages.tolist() == ["W", "W", "N2"]
+    cut = read_hypnogram(path, duration_s=95.0)
+    assert (cut.stages.tolist(), cut.warning_details) == (["W", "W", "N2"], [])
     with pytest.raises(SignalError, match=r"4 epochs \(120 s\) but the recording lasts only 60 s"):
         read_hypnogram(path, duration_s=60.0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,10 @@ import pytest
 
 from quietlegs._errors import SignalError
 from quietlegs.signals import _detect
+from quietlegs.signals.edf import SignalWarning, read_leg_recording
+from quietlegs.signals.hypnogram import read_hypnogram
 from quietlegs.signals.plm import analyze, detect_both_legs, detect_leg_movements
+from tests.signals import synth
 from tests.signals._arrays import hypnogram_of, make_emg, make_night
 
 FS = 256.0
@@ -388,3 +392,32 @@ def test_hum_is_removed_before_the_thresholds() -> None:
     found = detect_leg_movements(humming, FS)
     assert len(found) == 2
     assert np.allclose(found[:, 0] / FS, [20.0, 80.0], atol=0.25)
+
+
+def test_analyze_carries_the_hypnograms_warnings(tmp_path: Path) -> None:
+    # Stage labels that name no stage: skipped, so no hypnogram, and the result says why.
+    night = synth.make_night(300, 200.0, seed=5)
+    path = synth.write_edf(tmp_path / "n.edf", night, stage_format="Sleep stage {stage}!")
+    recording = read_leg_recording(path)
+    with pytest.warns(SignalWarning, match=r"10 annotations look like sleep stages"):
+        result = analyze(recording)
+    codes = [p.code for p in result.warning_details]
+    assert codes == ["unknown_stage_labels", "no_hypnogram", "short_time"]
+    assert result.warning_details[0].params["count"] == 10  # 300 s: ten 30-s epochs
+    assert result.warnings == [p.message for p in result.warning_details]
+    assert result.index_basis == "recording"
+
+
+def test_analyze_carries_a_given_hypnograms_warnings(tmp_path: Path) -> None:
+    night = synth.make_night(300, 200.0, seed=5)
+    path = synth.write_edf(tmp_path / "n.edf", night, annotations=False)
+    stages = tmp_path / "h.txt"
+    stages.write_text("\n".join(["W", "N2", "N2", "N2", "N2", "N2"]) + "\n")  # 6 of 10 epochs
+    with pytest.warns(SignalWarning, match="no sleep stage covers 4 of"):
+        hypnogram = read_hypnogram(stages, duration_s=night.duration_s)
+    result = analyze(read_leg_recording(path), hypnogram=hypnogram)
+    assert [(p.code, p.params) for p in result.warning_details] == [
+        ("unscored_gaps", {"epochs": 4, "seconds": 120.0}),
+        ("short_time", {"hours": 0.0, "basis": "sleep", "min_hours": 4.0}),  # 150 s, to 0.1 h
+    ]
+    assert result.sleep_hours == pytest.approx(150.0 / 3600.0)

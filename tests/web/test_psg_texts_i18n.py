@@ -5,6 +5,8 @@ section; studies analysed before keep their stored English text."""
 from __future__ import annotations
 
 import html
+import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from quietlegs.signals import edf, plm
+from quietlegs.signals import edf, hypnogram, plm
 from quietlegs.web.accounts.models import User
-from quietlegs.web.records import psg_problems
+from quietlegs.web.records import psg, psg_problems
 from quietlegs.web.records.models import PSGStudy
 from quietlegs.web.visitreports.sections import psg_sections
 from tests.signals.synth import make_night, write_edf
@@ -101,6 +103,37 @@ WARNING_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "annotations.",
      "В сигнале аннотаций нет читаемых отметок времени; его блоки данных (60) не дали "
      "аннотаций."),
+    ("no_start_time", {"date": "xx.yy.zz", "time": "23.59.58"},
+     "The start date and time in the header (xx.yy.zz, 23.59.58) cannot be read: times are "
+     "given from the start of the recording, without clock times.",
+     "Дату и время начала в заголовке (xx.yy.zz, 23.59.58) прочитать нельзя: время указано "
+     "от начала записи, без времени суток."),
+    ("four_may_be_rem", {},
+     "The numeric sleep stages reach 4 but never 5 and there is no R: stage 4 was read as N3 "
+     "(R&K stage 4). If the file codes REM as 4, convert it to letters (W, N1, N2, N3, R).",
+     "Числовые стадии сна доходят до 4, но не до 5, и стадии R нет: стадия 4 прочитана как "
+     "N3 (стадия 4 по R&K). Если в файле 4 означает REM, замените коды буквами (W, N1, N2, "
+     "N3, R)."),
+    ("epoch_not_30s", {"seconds": 20.0, "count": 6},
+     "6 sleep stages last 20 s (or another length that is not a whole number of 30-s "
+     "epochs); they were resampled to 30-s epochs, each taking the stage at its midpoint.",
+     "Стадии сна длительностью 20 с (или другой, не кратной 30-секундной эпохе): 6; они "
+     "пересчитаны в 30-секундные эпохи, каждая из которых берёт стадию в своей середине."),
+    ("epoch_not_30s", {"seconds": 20.5, "count": 2},
+     "2 sleep stages last 20.5 s (or another length that is not a whole number of 30-s "
+     "epochs); they were resampled to 30-s epochs, each taking the stage at its midpoint.",
+     "Стадии сна длительностью 20,5 с (или другой, не кратной 30-секундной эпохе): 2; они "
+     "пересчитаны в 30-секундные эпохи, каждая из которых берёт стадию в своей середине."),
+    ("unscored_gaps", {"epochs": 4, "seconds": 120.0},
+     "No sleep stage covers 4 of the recording's 30-s epochs (120 s); they count as "
+     "unscored, neither sleep nor wake.",
+     "30-секундные эпохи записи без стадии сна: 4 (120 с); они считаются неоценёнными — ни "
+     "сон, ни бодрствование."),
+    ("unknown_stage_labels", {"count": 3, "labels": "'Sleep stage 7', 'Stage Q'"},
+     "3 annotations look like sleep stages but name none that is known ('Sleep stage 7', "
+     "'Stage Q'); they were skipped.",
+     "Аннотации, похожие на стадии сна, но не называющие известной стадии: 3 ('Sleep stage "
+     "7', 'Stage Q'); они пропущены."),
     ("emg_flat", {},
      "A leg EMG channel is flat (constant): no leg movement can be detected on it.",
      "Канал ЭМГ ноги плоский (постоянный): движения ног на нём обнаружить нельзя."),
@@ -135,7 +168,9 @@ WARNING_CASES: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 def test_every_warning_code_of_the_core_has_a_case_here() -> None:
-    assert {case[0] for case in WARNING_CASES} == edf.WARNING_CODES | plm.WARNING_CODES
+    assert {case[0] for case in WARNING_CASES} == (
+        edf.WARNING_CODES | hypnogram.WARNING_CODES | plm.WARNING_CODES
+    )
 
 
 @pytest.mark.parametrize(("code", "params", "english", "russian"), WARNING_CASES)
@@ -224,17 +259,36 @@ def test_a_finding_without_a_hypnogram_and_without_an_index() -> None:
 
 
 def test_an_analysed_study_stores_codes_and_the_pages_word_them_in_russian(
-    clinician: User, patient: User, tmp_path: Path
+    clinician: User, patient: User, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = tmp_path / "source.edf"
     write_edf(source, make_night(60, 128.0, seed=3), labels=("LAT", "C3"), annotations=False)
-    response = login(clinician).post(
-        reverse("records:upload_psg", args=[patient.pk]),
-        {"psg-file": SimpleUploadedFile("one.edf", source.read_bytes()), "psg-rules": "wasm2016"},
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the reader's warnings are stored and logged, not issued
+        with caplog.at_level(logging.INFO, logger="quietlegs"):
+            response = login(clinician).post(
+                reverse("records:upload_psg", args=[patient.pk]),
+                {
+                    "psg-file": SimpleUploadedFile("one.edf", source.read_bytes()),
+                    "psg-rules": "wasm2016",
+                },
+            )
     assert response.status_code == 302
+    logged = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "quietlegs.web.psg" and r.levelno == logging.INFO
+    ]
+    assert len(logged) == 2  # one leg only, low sampling rate: the reader's SignalWarnings
+    assert logged[0].startswith(
+        f"PSG study {PSGStudy.objects.get().pk}: one.edf: only one leg channel ('LAT', left); "
+    )
+    assert logged[1].startswith(
+        f"PSG study {PSGStudy.objects.get().pk}: one.edf: LAT sampled at 128 Hz; "
+    )
     study = PSGStudy.objects.get(original_name="one.edf")
     assert study.status == PSGStudy.Status.DONE
+    assert all(study.stored_path not in text for text in logged)  # the user's file name
     codes = [d["code"] for d in study.warning_details]
     assert codes == ["one_leg_only", "low_sampling_rate", "leg_missing", "no_hypnogram",
                      "short_time"]  # fmt: skip
@@ -294,3 +348,23 @@ def test_a_study_analysed_before_the_codes_keeps_its_english_text(
         "en": "Warning: only 2.5 h of sleep (less than 4 h): the indices are rates",
         "ru": "Предупреждение: only 2.5 h of sleep (less than 4 h): the indices are rates",
     } in paragraphs
+
+
+def test_only_signal_warnings_are_kept_back_others_are_issued_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(
+            "/data/x.edf: 3 bytes after the last data record", edf.SignalWarning, stacklevel=1
+        )
+        warnings.warn("overflow in exp", RuntimeWarning, stacklevel=1)
+    with (
+        caplog.at_level(logging.INFO, logger="quietlegs"),
+        pytest.warns(RuntimeWarning, match="overflow in exp") as issued,
+    ):
+        psg._log_signal_warnings(7, caught, "/data/x.edf", "night.edf")
+    assert [w.category for w in issued] == [RuntimeWarning]
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "PSG study 7: night.edf: 3 bytes after the last data record")
+    ]

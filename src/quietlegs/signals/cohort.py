@@ -90,7 +90,9 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("recording_hours", "float64"),
     ("sleep_hours", "float64"),
     ("finding", "string"),
+    ("finding_code", "string"),
     ("warnings", "list<string>"),
+    ("warning_codes", "list<string>"),
     ("left_label", "string"),
     ("right_label", "string"),
     ("sfreq_hz", "float64"),
@@ -204,7 +206,7 @@ def events_path_for(out_path: str | Path) -> Path:
 
 def _empty_row(path: str, rules: str) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(name for name, _ in RESULT_COLUMNS)
-    row.update(path=path, rules=rules, quietlegs_version=__version__, warnings=[])
+    row.update(path=path, rules=rules, quietlegs_version=__version__, warnings=[], warning_codes=[])
     row["analyzed_at"] = datetime.datetime.now(datetime.UTC)
     return row
 
@@ -279,7 +281,9 @@ def analyze_file(path: str, rules: str = "wasm2016") -> dict[str, Any]:
             recording_hours=result.recording_hours,
             sleep_hours=result.sleep_hours,
             finding=result.finding,
+            finding_code=result.finding_code,
             warnings=list(dict.fromkeys(messages)),
+            warning_codes=[problem.code for problem in result.warning_details],
             left_label=recording.left_label,
             right_label=recording.right_label,
             sfreq_hz=recording.sfreq_hz,

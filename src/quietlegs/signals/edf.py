@@ -122,7 +122,8 @@ _HEADER_FIELD_CODES = frozenset(
 #: ``low_sampling_rate`` (``channels``, ``rate``, ``recommended`` in Hz), ``unknown_unit``
 #: (``channel``, ``unit``), ``flat_channel`` (``channel``, ``value`` in µV),
 #: ``saturated_channel`` (``channel``, ``percent``, ``low``, ``high`` in µV),
-#: ``no_timekeeping`` (``records``).
+#: ``no_timekeeping`` (``records``), ``no_start_time`` (``date``, ``time``: the header's
+#: start date and start time fields as written; the recording is read with ``start=None``).
 WARNING_CODES: frozenset[str] = frozenset(
     {
         "record_count_unknown",
@@ -137,6 +138,7 @@ WARNING_CODES: frozenset[str] = frozenset(
         "flat_channel",
         "saturated_channel",
         "no_timekeeping",
+        "no_start_time",
     }
 )
 
@@ -626,7 +628,11 @@ def _check_record_count(header: _Header, notes: list[Problem]) -> int:
 
 
 def _start_datetime(header: _Header) -> datetime.datetime | None:
-    """Start date and time from the header; ``None`` if anonymised or unreadable."""
+    """Start date and time from the header; ``None`` if anonymised or unreadable.
+
+    An anonymised date is the EDF+ recording field ``Startdate X``; see
+    :func:`_start_is_anonymised`.
+    """
     date: datetime.date | None = None
     months = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
     rec = header.recording_id.split()
@@ -660,6 +666,12 @@ def _start_datetime(header: _Header) -> datetime.datetime | None:
         return datetime.datetime.combine(date, datetime.time(hour, minute, second))
     except (ValueError, OverflowError):
         return None
+
+
+def _start_is_anonymised(header: _Header) -> bool:
+    """Whether the EDF+ recording field says the start date is withheld (``Startdate X``)."""
+    rec = header.recording_id.split()
+    return len(rec) >= 2 and rec[0] == "Startdate" and rec[1] == "X"
 
 
 # --------------------------------------------------------------------------- channels
@@ -1136,6 +1148,16 @@ def _read_leg_recording(path_str: str, left: str | None, right: str | None) -> L
             start += datetime.timedelta(seconds=subsecond)
         except OverflowError:
             start = None
+    if start is None and not _start_is_anonymised(header):
+        _note(
+            notes,
+            "no_start_time",
+            f"the start date and time in the header ({header.startdate.strip()!r}, "
+            f"{header.starttime.strip()!r}) cannot be read; times are given from the start "
+            "of the recording, without clock times",
+            date=header.startdate.strip(),
+            time=header.starttime.strip(),
+        )
     for note in notes:
         logger.warning("%s: %s", path_str, note)
         warnings.warn(f"{path_str}: {note}", SignalWarning, stacklevel=3)

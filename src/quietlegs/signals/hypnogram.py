@@ -35,14 +35,16 @@ import math
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from quietlegs._errors import SignalError
+from quietlegs._errors import Problem, SignalError
 from quietlegs._validation import check_range, check_type
 from quietlegs.signals.edf import Annotation, SignalWarning
 
@@ -101,6 +103,23 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "stage_not_finite",
     }
 )
+
+#: The codes of the warnings of a hypnogram read (:attr:`Hypnogram.warning_details`),
+#: with their ``params``: ``four_may_be_rem`` (numeric stages reach 4 but never 5, and 4
+#: was read as N3), ``epoch_not_30s`` (``seconds``: the most common stage duration that
+#: is not 30 s, ``count``: stages of such a duration; they were resampled to 30-s
+#: epochs), ``unscored_gaps`` (``epochs``, ``seconds``: epochs within the recording that
+#: no stage covers, read as ``"?"``), ``unknown_stage_labels`` (``count``, ``labels``:
+#: annotations that look like a sleep stage, e.g. ``Sleep stage 5``, but name none;
+#: they were skipped).
+WARNING_CODES: frozenset[str] = frozenset(
+    {"four_may_be_rem", "epoch_not_30s", "unscored_gaps", "unknown_stage_labels"}
+)
+
+#: Tolerance when comparing a stage's duration with :data:`EPOCH_S`, s.
+_EPOCH_TOLERANCE_S = 1e-3
+#: Distinct unknown stage labels named in a warning (the count covers all).
+_MAX_LABELS_NAMED = 5
 
 _VALID = (*STAGES, UNKNOWN_STAGE)
 
@@ -221,11 +240,16 @@ class Hypnogram:
         Epoch length in seconds.
     start_s : float
         Start of the first epoch, in seconds from the start of the recording.
+    warning_details : list of Problem
+        What reading the stages worked around (a code of :data:`WARNING_CODES`, the
+        English message, the params); each was also issued as a
+        :class:`~quietlegs.signals.edf.SignalWarning`. Not part of equality.
     """
 
     stages: npt.NDArray[np.str_]
     epoch_s: float = EPOCH_S
     start_s: float = 0.0
+    warning_details: list[Problem] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         stages = np.asarray(self.stages, dtype="<U2")
@@ -245,6 +269,11 @@ class Hypnogram:
         self.stages = stages
         self.epoch_s = float(self.epoch_s)
         self.start_s = float(self.start_s)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The English messages of :attr:`warning_details`."""
+        return [problem.message for problem in self.warning_details]
 
     @property
     def end_s(self) -> float:
@@ -356,8 +385,8 @@ def events_from_annotations(annotations: Sequence[Annotation]) -> list[ScoredEve
 
 def _fill_epochs(
     spans: Sequence[tuple[float, float, str]], start_s: float, n_epochs: int, epoch_s: float
-) -> npt.NDArray[np.str_]:
-    """Stages per epoch from (onset, duration, stage) spans.
+) -> tuple[npt.NDArray[np.str_], int]:
+    """Stages per epoch from (onset, duration, stage) spans, and how many no span covers.
 
     An epoch takes the stage of the span holding its midpoint (later spans win).
     A span of duration 0 lasts until the next span's onset (one epoch for the
@@ -365,7 +394,8 @@ def _fill_epochs(
     """
     stages = np.full(n_epochs, UNKNOWN_STAGE, dtype="<U2")
     if n_epochs == 0:
-        return stages
+        return stages, 0
+    covered = np.zeros(n_epochs, dtype=bool)
     mids = start_s + (np.arange(n_epochs) + 0.5) * epoch_s
     ordered = sorted(spans, key=lambda s: s[0])
     for i, (onset, duration, stage) in enumerate(ordered):
@@ -378,7 +408,8 @@ def _fill_epochs(
         lo = int(np.searchsorted(mids, onset, side="left"))
         hi = int(np.searchsorted(mids, end, side="left"))
         stages[lo:hi] = stage
-    return stages
+        covered[lo:hi] = True
+    return stages, int(np.count_nonzero(~covered))
 
 
 def _check_duration(duration_s: float | None) -> None:
@@ -390,8 +421,61 @@ def _check_duration(duration_s: float | None) -> None:
     check_range("duration_s", duration_s, 0.0, None, "s")
 
 
+def _note(notes: list[Problem], code: str, message: str, **params: Any) -> None:
+    """Add a warning (a code of :data:`WARNING_CODES`, its English text and params)."""
+    notes.append(Problem(code, message, None, None, params))
+
+
+def _emit(notes: Sequence[Problem], source: str) -> None:
+    """Log each warning and issue it as a :class:`SignalWarning` (for library users)."""
+    for note in notes:
+        logger.warning("%s: %s", source, note.message)
+        warnings.warn(f"{source}: {note.message}", SignalWarning, stacklevel=3)
+
+
+def _unscored_gaps(notes: list[Problem], uncovered: int) -> None:
+    if uncovered:
+        _note(
+            notes,
+            "unscored_gaps",
+            f"no sleep stage covers {uncovered} of the recording's {EPOCH_S:g}-s epochs "
+            f"({uncovered * EPOCH_S:g} s); they were read as unscored (neither sleep nor wake)",
+            epochs=uncovered,
+            seconds=uncovered * EPOCH_S,
+        )
+
+
+def _epoch_lengths(notes: list[Problem], spans: Sequence[tuple[float, float, str]]) -> None:
+    """Warn if stages last other than a whole number of 30-s epochs (e.g. 20-s epochs)."""
+    ordered = sorted(spans, key=lambda s: s[0])
+    lengths = [
+        duration if duration > 0 else ordered[i + 1][0] - onset
+        for i, (onset, duration, _) in enumerate(ordered)
+        if duration > 0 or i + 1 < len(ordered)
+    ]
+    odd = [
+        round(length, 3)
+        for length in lengths
+        if length > 0 and abs(length - EPOCH_S * round(length / EPOCH_S)) > _EPOCH_TOLERANCE_S
+    ]
+    if odd:
+        seconds = Counter(odd).most_common(1)[0][0]
+        _note(
+            notes,
+            "epoch_not_30s",
+            f"{len(odd)} sleep stages last {seconds:g} s or another length that is not a "
+            f"whole number of {EPOCH_S:g}-s epochs; they were resampled to {EPOCH_S:g}-s "
+            "epochs (each epoch takes the stage at its midpoint)",
+            seconds=float(seconds),
+            count=len(odd),
+        )
+
+
 def _from_spans(
-    spans: Sequence[tuple[float, float, str]], duration_s: float | None, source: str
+    spans: Sequence[tuple[float, float, str]],
+    duration_s: float | None,
+    source: str,
+    notes: list[Problem],
 ) -> Hypnogram:
     start_s = min(s[0] for s in spans)
     if duration_s is None:
@@ -417,7 +501,53 @@ def _from_spans(
             code="too_many_epochs",
             params={"epochs": n_epochs, "max": MAX_EPOCHS},
         )
-    return Hypnogram(_fill_epochs(spans, start_s, n_epochs, EPOCH_S), EPOCH_S, start_s)
+    _epoch_lengths(notes, spans)
+    stages, uncovered = _fill_epochs(spans, start_s, n_epochs, EPOCH_S)
+    _unscored_gaps(notes, uncovered)
+    return Hypnogram(stages, EPOCH_S, start_s, warning_details=notes)
+
+
+_STAGE_LIKE_RE = re.compile(r"(?:sleep ?stage|stage)(?:\s.*)?")
+_ANNOTATIONS_SOURCE = "the recording's stage annotations"
+
+
+def _from_annotations(
+    annotations: Sequence[Annotation], duration_s: float
+) -> tuple[Hypnogram | None, list[Problem]]:
+    """:func:`hypnogram_from_annotations` without issuing its warnings, which it returns."""
+    _check_duration(duration_s)
+    notes: list[Problem] = []
+    spans = []
+    unknown: list[str] = []
+    for annotation in annotations:
+        stage = _stage_from_annotation(annotation.text)
+        if stage is None:
+            if _STAGE_LIKE_RE.fullmatch(_normalise(annotation.text.split("|")[0])):
+                unknown.append(annotation.text.strip())
+            continue
+        if not (math.isfinite(annotation.onset_s) and math.isfinite(annotation.duration_s)):
+            raise SignalError(
+                f"stage annotation {annotation.text!r} has onset {annotation.onset_s} s and "
+                f"duration {annotation.duration_s} s; both must be finite",
+                code="stage_not_finite",
+                params={"stage": annotation.text},
+            )
+        spans.append((annotation.onset_s, max(annotation.duration_s, 0.0), stage))
+    if unknown:
+        labels = ", ".join(
+            repr(label) for label in list(dict.fromkeys(unknown))[:_MAX_LABELS_NAMED]
+        )
+        _note(
+            notes,
+            "unknown_stage_labels",
+            f"{len(unknown)} annotations look like sleep stages but name none that is known "
+            f"({labels}); they were skipped",
+            count=len(unknown),
+            labels=labels,
+        )
+    if not spans:
+        return None, notes
+    return _from_spans(spans, duration_s, _ANNOTATIONS_SOURCE, notes), notes
 
 
 def hypnogram_from_annotations(
@@ -441,29 +571,19 @@ def hypnogram_from_annotations(
     -------
     Hypnogram | None
         ``None`` when no annotation is a sleep stage (not a failure: the
-        recording is simply not staged).
+        recording is simply not staged). The hypnogram's
+        :attr:`~Hypnogram.warning_details` list what was worked around (stages not
+        30 s long, epochs no stage covers, stage-like labels skipped); each is also
+        issued as a :class:`~quietlegs.signals.edf.SignalWarning`.
 
     Raises
     ------
     SignalError
         If the stage annotations start after the end of the recording.
     """
-    _check_duration(duration_s)
-    spans = []
-    for annotation in annotations:
-        stage = _stage_from_annotation(annotation.text)
-        if stage is not None:
-            if not (math.isfinite(annotation.onset_s) and math.isfinite(annotation.duration_s)):
-                raise SignalError(
-                    f"stage annotation {annotation.text!r} has onset {annotation.onset_s} s and "
-                    f"duration {annotation.duration_s} s; both must be finite",
-                    code="stage_not_finite",
-                    params={"stage": annotation.text},
-                )
-            spans.append((annotation.onset_s, max(annotation.duration_s, 0.0), stage))
-    if not spans:
-        return None
-    return _from_spans(spans, duration_s, "the recording's stage annotations")
+    hypnogram, notes = _from_annotations(annotations, duration_s)
+    _emit(notes, _ANNOTATIONS_SOURCE)
+    return hypnogram
 
 
 # ------------------------------------------------------------------ files
@@ -556,19 +676,20 @@ def _read_csv(
         spans.append((onset, duration, stage))
     if not spans:
         raise SignalError(f"{source}: the CSV has a header but no stages", code="no_stages")
-    _warn_if_4_may_be_rem(codes, [s[2] for s in spans], source)
-    return _from_spans(spans, duration_s, source)
+    notes: list[Problem] = []
+    _four_may_be_rem(notes, codes, [s[2] for s in spans])
+    return _from_spans(spans, duration_s, source, notes)
 
 
-def _warn_if_4_may_be_rem(codes: set[int], stages: Sequence[str], source: str) -> None:
+def _four_may_be_rem(notes: list[Problem], codes: set[int], stages: Sequence[str]) -> None:
     if 4 in codes and 5 not in codes and "R" not in stages:
-        message = (
-            f"{source}: the numeric stages reach 4 but never 5 and there is no R: 4 was read as "
-            "N3 (R&K stage 4, codes 0=W 1=N1 2=N2 3=N3 4=N3 5=R). If this file codes REM as 4 "
-            "(0-4 coding), convert it to letters (W, N1, N2, N3, R)"
+        _note(
+            notes,
+            "four_may_be_rem",
+            "the numeric stages reach 4 but never 5 and there is no R: 4 was read as N3 (R&K "
+            "stage 4, codes 0=W 1=N1 2=N2 3=N3 4=N3 5=R). If this file codes REM as 4 (0-4 "
+            "coding), convert it to letters (W, N1, N2, N3, R)",
         )
-        logger.warning("%s", message)
-        warnings.warn(message, SignalWarning, stacklevel=4)
 
 
 def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | None) -> Hypnogram:
@@ -596,7 +717,8 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
         stages.append(stage)
         if code is not None:
             codes.add(code)
-    _warn_if_4_may_be_rem(codes, stages, source)
+    notes: list[Problem] = []
+    _four_may_be_rem(notes, codes, stages)
     array = np.asarray(stages, dtype="<U2")
     if duration_s is not None:
         n_recording = math.floor(duration_s / EPOCH_S + 1e-9)
@@ -618,10 +740,11 @@ def _read_epochs(lines: list[tuple[int, str]], source: str, duration_s: float | 
         if len(array) > n_recording:
             array = array[:n_recording]
         elif len(array) < n_recording:
+            _unscored_gaps(notes, n_recording - len(array))
             array = np.concatenate(
                 [array, np.full(n_recording - len(array), UNKNOWN_STAGE, dtype="<U2")]
             )
-    return Hypnogram(array, EPOCH_S, 0.0)
+    return Hypnogram(array, EPOCH_S, 0.0, warning_details=notes)
 
 
 def _hypnogram_from_text(
@@ -642,8 +765,11 @@ def _hypnogram_from_text(
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d])
     if counts[delimiter] > 0 or csv_hint:
-        return _read_csv(lines, delimiter if counts[delimiter] else ",", source, duration_s)
-    return _read_epochs(lines, source, duration_s)
+        hypnogram = _read_csv(lines, delimiter if counts[delimiter] else ",", source, duration_s)
+    else:
+        hypnogram = _read_epochs(lines, source, duration_s)
+    _emit(hypnogram.warning_details, source)
+    return hypnogram
 
 
 def read_hypnogram(path: str | os.PathLike[str], duration_s: float | None = None) -> Hypnogram:
@@ -674,6 +800,9 @@ def read_hypnogram(path: str | os.PathLike[str], duration_s: float | None = None
     Returns
     -------
     Hypnogram
+        Its :attr:`~Hypnogram.warning_details` list what was worked around (4 read as
+        N3, stages not 30 s long, epochs no stage covers); each is also issued as a
+        :class:`~quietlegs.signals.edf.SignalWarning`.
 
     Raises
     ------

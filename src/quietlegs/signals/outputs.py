@@ -692,9 +692,10 @@ def _read_exactly(fh: IO[bytes], size: int, path: Path) -> bytes:
 def _hypnogram_for(recording: LegRecording, hypnogram: Hypnogram | None) -> Hypnogram | None:
     if hypnogram is not None:
         return hypnogram
-    from quietlegs.signals.hypnogram import hypnogram_from_annotations
+    from quietlegs.signals.hypnogram import _from_annotations
 
-    return hypnogram_from_annotations(recording.annotations, recording.duration_s)
+    # Its warnings were issued, and are in the result, when the recording was scored.
+    return _from_annotations(recording.annotations, recording.duration_s)[0]
 
 
 def _histogram(result: PLMResult) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,12 @@ import numpy.typing as npt
 from quietlegs._errors import Problem, SignalError
 from quietlegs._validation import check_option, check_range, check_type
 from quietlegs.signals import _detect, _rules
-from quietlegs.signals.hypnogram import events_from_annotations, hypnogram_from_annotations
+from quietlegs.signals.hypnogram import (
+    _ANNOTATIONS_SOURCE,
+    _emit,
+    _from_annotations,
+    events_from_annotations,
+)
 
 logger = logging.getLogger("quietlegs.signals")
 
@@ -38,7 +43,9 @@ RULES = ("wasm2016", "aasm")
 #: ``non_finite_samples`` (``count``, ``percent``, ``first_s``, ``margin_s``),
 #: ``leg_missing`` (``side``), ``no_hypnogram``, ``short_time`` (``hours``, ``basis``:
 #: ``"sleep"`` or ``"recording"``, ``min_hours``), ``no_sleep``. A warning without a code
-#: (from a recording that gave only English text) has the code ``"other"``.
+#: (from a recording that gave only English text) has the code ``"other"``. The
+#: hypnogram's warnings (:data:`quietlegs.signals.hypnogram.WARNING_CODES`) follow the
+#: reader's.
 WARNING_CODES: frozenset[str] = frozenset(
     {"emg_flat", "non_finite_samples", "leg_missing", "no_hypnogram", "short_time", "no_sleep"}
 )
@@ -824,6 +831,7 @@ def analyze(
         From :func:`quietlegs.signals.edf.read_leg_recording`.
     hypnogram : Hypnogram | None
         When None, taken from the recording's sleep-stage annotations if it has any.
+        Its warnings (``warning_details``, e.g. epochs without a stage) join the result's.
     rules : str
         ``"wasm2016"`` or ``"aasm"``.
     age_years : float | None
@@ -832,7 +840,7 @@ def analyze(
     Returns
     -------
     PLMResult
-        With the recording's own warnings first.
+        With the recording's own warnings first, then the hypnogram's.
     """
     check_option("rules", rules, RULES)
     if recording.left_uv is None and recording.right_uv is None:
@@ -845,7 +853,12 @@ def analyze(
         else [Problem("other", note) for note in notes]  # a recording without codes
     )
     if hypnogram is None:
-        hypnogram = hypnogram_from_annotations(recording.annotations, recording.duration_s)
+        hypnogram, stage_notes = _from_annotations(recording.annotations, recording.duration_s)
+        _emit(stage_notes, _ANNOTATIONS_SOURCE)
+    else:
+        stage_notes = list(getattr(hypnogram, "warning_details", None) or [])
+    notes.extend(note.message for note in stage_notes)
+    details.extend(stage_notes)
     events: Sequence[EventLike] = events_from_annotations(recording.annotations)
     lms: dict[str, IntArray | None] = {}
     with warnings.catch_warnings(record=True) as caught:

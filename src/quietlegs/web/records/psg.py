@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -192,6 +193,30 @@ def _run_in_worker(study_id: int) -> None:
         close_old_connections()
 
 
+def _log_signal_warnings(
+    study_id: int, caught: list[warnings.WarningMessage], stored: str, name: str
+) -> None:
+    """Log the signal core's warnings at INFO (they are stored as data); re-issue others.
+
+    Only :class:`~quietlegs.signals.edf.SignalWarning` and its subclasses are kept back:
+    any other warning (a deprecation, a numerical one) is issued again as it came.
+    """
+    from quietlegs.signals.edf import SignalWarning
+
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, SignalWarning):
+            text = str(caught_warning.message).replace(stored, name)
+            logger.info("PSG study %s: %s", study_id, text)
+        else:
+            warnings.warn_explicit(
+                caught_warning.message,
+                caught_warning.category,
+                caught_warning.filename,
+                caught_warning.lineno,
+                source=caught_warning.source,
+            )
+
+
 def process_study(study_id: int) -> None:
     """Analyse a queued study and store its result or a clear error.
 
@@ -213,11 +238,16 @@ def process_study(study_id: int) -> None:
     code = ""
     params: dict[str, Any] = {}
     try:
-        from quietlegs.signals.edf import read_leg_recording
+        from quietlegs.signals.edf import SignalWarning, read_leg_recording
         from quietlegs.signals.plm import analyze
 
-        recording = read_leg_recording(study.stored_path)
-        scored = analyze(recording, rules=study.rules, age_years=patient_age(study.patient))
+        # The reader's and the hypnogram's warnings are stored as warning_details; as
+        # Python warnings they would only leak from the worker: logged here instead.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SignalWarning)
+            recording = read_leg_recording(study.stored_path)
+            scored = analyze(recording, rules=study.rules, age_years=patient_age(study.patient))
+        _log_signal_warnings(study_id, caught, study.stored_path, study.original_name)
         result = scored.to_dict()
         # The warnings and the finding as data, worded for each reader when shown.
         result.pop("warning_details", None)

@@ -212,6 +212,29 @@ WARNINGS: dict[str, Any] = {
         "The annotation signal has no readable timekeeping; its %(records)s data records "
         "gave no annotations."
     ),
+    "no_start_time": _(
+        "The start date and time in the header (%(date)s, %(time)s) cannot be read: times "
+        "are given from the start of the recording, without clock times."
+    ),
+    # the hypnogram (EDF+ stage annotations or a hypnogram file)
+    "four_may_be_rem": _(
+        "The numeric sleep stages reach 4 but never 5 and there is no R: stage 4 was read "
+        "as N3 (R&K stage 4). If the file codes REM as 4, convert it to letters (W, N1, N2, "
+        "N3, R)."
+    ),
+    "epoch_not_30s": _(
+        "%(count)s sleep stages last %(seconds)s s (or another length that is not a whole "
+        "number of 30-s epochs); they were resampled to 30-s epochs, each taking the stage "
+        "at its midpoint."
+    ),
+    "unscored_gaps": _(
+        "No sleep stage covers %(epochs)s of the recording's 30-s epochs (%(seconds)s s); "
+        "they count as unscored, neither sleep nor wake."
+    ),
+    "unknown_stage_labels": _(
+        "%(count)s annotations look like sleep stages but name none that is known "
+        "(%(labels)s); they were skipped."
+    ),
     # detection and scoring
     "emg_flat": _("A leg EMG channel is flat (constant): no leg movement can be detected on it."),
     "non_finite_samples": _(
@@ -327,6 +350,7 @@ def word_warning(code: str, params: Mapping[str, Any]) -> str | None:
     ----------
     code : str
         The stored warning code (:data:`quietlegs.signals.edf.WARNING_CODES`,
+        :data:`quietlegs.signals.hypnogram.WARNING_CODES`,
         :data:`quietlegs.signals.plm.WARNING_CODES`).
     params : mapping
         Its params as stored (JSON values).
