@@ -81,15 +81,44 @@ def test_yes_no_cells_accept_common_spellings_and_empty_means_no() -> None:
     assert (night.nicotine, night.stress, night.long_sitting) == (True, True, False)
 
 
-def test_missing_and_unknown_columns_are_named() -> None:
-    header = HEADER.replace(",stress", "").replace("note", "notes") + ",mood"
+def test_a_wrong_header_is_one_problem_with_suggestions_and_the_required_columns() -> None:
+    header = HEADER.replace("day,", "").replace("note", "notes") + ",mood"
     with pytest.raises(DiaryError) as info:
         read_csv(header + "\n")
     assert info.value.problems == [
-        "row 1 (header): missing column(s): stress, note",
-        "row 1 (header): unknown column(s): 'notes', 'mood'; the columns are: "
-        + ", ".join(COLUMNS),
+        "row 1 (header): unknown column(s): 'notes' (did you mean 'note'?), 'mood'; "
+        "missing required column(s): day; the columns are: " + ", ".join(COLUMNS),
     ]
+    (item,) = info.value.details
+    assert item.params["suggestions"] == {"notes": "note"}
+    assert item.params["missing"] == ["day"]
+
+
+def test_a_misspelt_column_with_a_suggestion_does_not_list_all_the_columns() -> None:
+    with pytest.raises(DiaryError) as info:
+        read_csv("day,severty\n")
+    assert info.value.problems == [
+        "row 1 (header): unknown column(s): 'severty' (did you mean 'severity'?); "
+        "missing required column(s): severity"
+    ]
+
+
+def test_a_header_without_a_required_column_names_only_it() -> None:
+    with pytest.raises(DiaryError) as info:
+        read_csv("day,onset\n2024-03-01,21:00\n")
+    assert info.value.problems == ["row 1 (header): missing required column(s): severity"]
+
+
+def test_the_optional_columns_may_be_left_out() -> None:
+    text = "severity,day,body_parts\n3,2024-03-01,legs\n0,2024-03-02,\n"
+    first, second = read_csv(text).entries
+    assert (first.day, first.severity, first.body_parts) == (
+        dt.date(2024, 3, 1),
+        3,
+        frozenset({"legs"}),
+    )
+    assert (first.onset, first.caffeine_drinks, first.nicotine, first.note) == (None, 0, False, "")
+    assert (second.severity, second.body_parts) == (0, frozenset())
 
 
 def test_every_bad_row_is_reported_with_its_row_and_column() -> None:

@@ -474,7 +474,12 @@ def test_a_night_already_in_the_diary_is_not_overwritten_by_an_import(patient: U
     ("content", "message"),
     [
         (b"\xff\xfe\x00d\x00a", "The file is not UTF-8 text"),
-        ("day,severity\n2024-01-01,3\n", "row 1 (header): missing column(s): onset"),
+        ("day,onset\n2024-01-01,21:00\n", "row 1 (header): missing required column(s): severity"),
+        (
+            "day,severty\n2024-01-01,3\n",
+            "row 1 (header): unknown column(s): &#x27;severty&#x27; (did you mean "
+            "&#x27;severity&#x27;?); missing required column(s): severity",
+        ),
         ("", "The submitted file is empty."),
     ],
 )

@@ -123,9 +123,14 @@ def test_nights_already_in_the_diary_or_in_the_future_in_russian(patient: User) 
 
 
 def test_a_bad_header_in_russian(patient: User) -> None:
-    page = upload(in_language(login(patient), "ru"), "day,severity,mood\n2024-01-01,3,1\n")
-    assert "<li>строка 1 (заголовок): нет столбцов: onset, " in page
-    assert "<li>строка 1 (заголовок): неизвестные столбцы: mood; нужны столбцы: day, " in page
+    page = upload(in_language(login(patient), "ru"), "severity,notes,mood\n3,1,2\n")
+    assert (
+        "<li>строка 1 (заголовок): неизвестные столбцы: «notes» (может быть, «note»?), «mood»; "
+        "нет обязательных столбцов: day; все столбцы: day, severity, onset, "
+    ) in page
+    assert page.count("строка 1 (заголовок)") == 1
+    missing = upload(in_language(login(patient), "ru"), "day,onset\n2024-01-01,21:00\n")
+    assert "<li>строка 1 (заголовок): нет обязательных столбцов: severity</li>" in missing
 
 
 def entry_form(day: dt.date, **changes: str) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """The diary as CSV: export, and a strict import that takes all rows or none.
 
-The columns are :data:`COLUMNS` (a header row with exactly these names, in any
-order). Dates are ``YYYY-MM-DD``, times ``HH:MM``, yes/no fields ``yes`` or ``no``,
-body parts ``legs;arms``, medications ``21:00 name; 23:30 other name``; an empty
-cell is "not recorded" (or 0 / no for the day's triggers). ``docs/monitoring.md``
-describes each column.
+The columns are :data:`COLUMNS` (a header row naming them, in any order); only
+:data:`REQUIRED_COLUMNS` must be there, a column left out is "not recorded" on
+every row, as on the entry form. Dates are ``YYYY-MM-DD``, times ``HH:MM``, yes/no
+fields ``yes`` or ``no``, body parts ``legs;arms``, medications
+``21:00 name; 23:30 other name``; an empty cell is "not recorded" (or 0 / no for
+the day's triggers). ``docs/monitoring.md`` describes each column.
 
 :func:`read_csv` checks every row and reports every problem with its row (the
 header is row 1) and column; if any row is bad nothing is returned.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -53,6 +55,14 @@ COLUMNS: tuple[str, ...] = (
     "medications",
     "note",
 )
+
+#: The columns a file must have: the only fields a :class:`DiaryEntry` needs. The others
+#: may be left out (each missing one is "not recorded", or 0 / no for the day's triggers).
+REQUIRED_COLUMNS: tuple[str, ...] = ("day", "severity")
+
+#: How alike an unknown column's name and a column must be for the column to be
+#: suggested (:func:`difflib.get_close_matches`' cutoff, 0 to 1).
+SUGGESTION_CUTOFF = 0.75
 
 #: Most data rows one file may hold (more than 13 years of nights).
 MAX_ROWS = 5000
@@ -266,7 +276,8 @@ def read_csv(text: str) -> Diary:
     Raises
     ------
     DiaryError
-        Listing every problem: a header that lacks a column or has an unknown one,
+        Listing every problem: a header that lacks a required column or has an
+        unknown one (one problem, naming both),
         and for each bad row its row number (the header is row 1), the column and
         what was wrong; also two rows for the same night.
     """
@@ -298,20 +309,14 @@ def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
         raise DiaryError([_problem("not_csv", 1, None, message, detail=str(exc))]) from None
     names = [h.strip() for h in header]
     problems: list[Problem] = []
-    missing = [c for c in COLUMNS if c not in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
     unknown = [n for n in names if n not in COLUMNS]
     duplicated = sorted({n for n in names if names.count(n) > 1})
-    if missing:
-        message = f"row 1 (header): missing column(s): {', '.join(missing)}"
-        problems.append(_problem("missing_columns", 1, None, message, columns=missing))
     if unknown:
-        message = (
-            f"row 1 (header): unknown column(s): {', '.join(map(repr, unknown))}; "
-            f"the columns are: {', '.join(COLUMNS)}"
-        )
-        problems.append(
-            _problem("unknown_columns", 1, None, message, columns=unknown, allowed=COLUMNS)
-        )
+        problems.append(_unknown_columns(unknown, missing, names))
+    elif missing:
+        message = f"row 1 (header): missing required column(s): {', '.join(missing)}"
+        problems.append(_problem("missing_columns", 1, None, message, columns=missing))
     if duplicated:
         message = f"row 1 (header): column(s) given twice: {', '.join(duplicated)}"
         problems.append(_problem("duplicate_columns", 1, None, message, columns=duplicated))
@@ -356,6 +361,37 @@ def read_csv_rows(text: str) -> list[tuple[int, DiaryEntry]]:
     if problems:
         raise DiaryError(problems)
     return entries
+
+
+def _unknown_columns(unknown: list[str], missing: list[str], names: list[str]) -> Problem:
+    """One problem for a header with unknown columns: each with the column it may have
+    meant (one not in the header already), the required columns it lacks, and all the
+    columns when some unknown one has no suggestion."""
+    free = [c for c in COLUMNS if c not in names]
+    suggestions: dict[str, str] = {}
+    for name in unknown:
+        close = difflib.get_close_matches(name.lower(), free, n=1, cutoff=SUGGESTION_CUTOFF)
+        if close:
+            suggestions[name] = close[0]
+    named = ", ".join(
+        f"{name!r} (did you mean {suggestions[name]!r}?)" if name in suggestions else repr(name)
+        for name in unknown
+    )
+    message = f"row 1 (header): unknown column(s): {named}"
+    if missing:
+        message += f"; missing required column(s): {', '.join(missing)}"
+    if len(suggestions) < len(unknown):
+        message += f"; the columns are: {', '.join(COLUMNS)}"
+    return _problem(
+        "unknown_columns",
+        1,
+        None,
+        message,
+        columns=unknown,
+        suggestions=suggestions,
+        missing=missing,
+        allowed=COLUMNS,
+    )
 
 
 def _read_row(

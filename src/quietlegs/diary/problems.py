@@ -52,8 +52,9 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "file_empty",
         "file_not_text",
         "not_csv",  # detail
-        "missing_columns",  # columns
-        "unknown_columns",  # columns, allowed
+        "missing_columns",  # columns (the required ones missing; no unknown column)
+        # columns, suggestions ({unknown: column}), missing (required), allowed
+        "unknown_columns",
         "duplicate_columns",  # columns
         "too_many_rows",  # max
         "night_twice_in_file",  # day, first_row

@@ -113,8 +113,8 @@ BODIES: dict[str, Promise] = {
     "file_empty": _("the file is empty: a header row naming the columns is needed"),
     "file_not_text": _("the file contains NUL characters: it is not a CSV text file"),
     "not_csv": _("not valid CSV (check the quotes)"),
-    "missing_columns": _("missing column(s): %(columns)s"),
-    "unknown_columns": _("unknown column(s): %(columns)s; the columns are: %(allowed)s"),
+    "missing_columns": _("missing required column(s): %(columns)s"),
+    "unknown_columns": _("unknown column(s): %(columns)s"),
     "duplicate_columns": _("column(s) given twice: %(columns)s"),
     "too_many_rows": ngettext_lazy(
         "the file has more than %(max)s row; split it",
@@ -215,10 +215,37 @@ def body(problem: Problem, *, dates: DateStyle = "local") -> str:
         params["values"] = _quoted(problem.params["values"])
     if problem.code == "wrong_type":
         params["expected"] = str(EXPECTED.get(str(problem.params.get("expected")), ""))
+    if problem.code == "unknown_columns":
+        return _unknown_columns(problem)
     if problem.code == "out_of_range":
         unit = str(problem.params.get("unit") or "")
         params["unit"] = f" {UNITS.get(unit, unit)}" if unit else ""
     return str(wording % params)
+
+
+def _unknown_columns(problem: Problem) -> str:
+    """A header's unknown columns, each with its suggestion, then the required columns
+    missing, then (if some unknown column has no suggestion) all the columns: one message."""
+    suggestions: dict[str, str] = dict(problem.params.get("suggestions") or {})
+    unknown = [str(c) for c in problem.params.get("columns") or ()]
+    named = ", ".join(
+        gettext("'%(value)s' (did you mean '%(suggestion)s'?)")
+        % {"value": name, "suggestion": suggestions[name]}
+        if name in suggestions
+        else _quoted(name)
+        for name in unknown
+    )
+    text = str(BODIES["unknown_columns"] % {"columns": named})
+    missing = list(problem.params.get("missing") or ())
+    if missing:
+        text += gettext("; missing required column(s): %(columns)s") % {
+            "columns": ", ".join(map(str, missing))
+        }
+    if len(suggestions) < len(unknown):
+        text += gettext("; the columns are: %(allowed)s") % {
+            "allowed": ", ".join(map(str, problem.params.get("allowed") or ()))
+        }
+    return text
 
 
 def _labels() -> dict[str, Any]:
