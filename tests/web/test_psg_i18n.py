@@ -97,8 +97,11 @@ def test_no_leg_channel_and_edf_plus_d_are_worded_in_russian(
     )
     assert (
         "eeg.edf: канал ЭМГ ног не найден (искались метки вида LAT/RAT, Leg L/Leg R, "
-        "LLEG/RLEG, EMG Tib.L/EMG Tib.R); каналы записи: 'C3', 'C4', 'ECG'."
+        "LLEG/RLEG, EMG Tib.L/EMG Tib.R); каналы записи: «C3», «C4», «ECG»."
         in _page(clinician, no_legs, "ru")
+    )
+    assert "the channels are: “C3”, “C4”, “ECG”. Label the leg channels" in _page(
+        clinician, no_legs, "en"
     )
     data = bytearray(_edf(tmp_path))
     data[192:236] = b"EDF+D".ljust(44)
@@ -241,3 +244,35 @@ def test_indices_are_rounded_not_cut_off(lang: str, expected: str) -> None:
         assert num(80 / 3, 1) == expected
         assert psg_problems._param("index", 80 / 3) == expected
     assert _number(80 / 3, 1)[lang] == expected
+
+
+def _channels_worded(code: str, params: dict[str, Any]) -> str:
+    if code in psg_problems.WARNINGS:
+        return psg_problems.word_warning(code, params) or ""
+    return psg_problems.word(code, params, "n.edf")
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "english", "russian"),
+    [
+        ("no_such_channel", {"channel": "X", "side": "left", "channels": "'LAT', \"R'AT\""},
+         "the channels are: “LAT”, “R'AT”.", "«LAT», «R'AT»."),
+        ("several_candidates", {"side": "left", "channels": "LAT, LLEG", "channel": "LAT"},
+         "(left leg): “LAT”, “LLEG”; “LAT” was used.", "«LAT», «LLEG»"),
+        ("low_sampling_rate", {"channels": "'LAT' and 'RAT'", "rate": 128.0,
+                               "recommended": 200.0},
+         "“LAT”, “RAT” sampled at 128 Hz", "«LAT», «RAT»"),
+        ("no_leg_channel", {"channels": ["EEG1", "EEG2"]}, "the channels are: “EEG1”, “EEG2”.",
+         "«EEG1», «EEG2»."),
+        ("no_leg_channel", {"channels": "none"}, "the channels are: none.", "каналы записи: нет."),
+    ],
+)  # fmt: skip
+def test_channel_lists_are_quoted_as_the_reader_quotes(
+    code: str, params: dict[str, Any], english: str, russian: str
+) -> None:
+    with translation.override("en"):
+        text = _channels_worded(code, params)
+    assert english in text
+    assert "'LAT'" not in text
+    with translation.override("ru"):
+        assert russian in _channels_worded(code, params)

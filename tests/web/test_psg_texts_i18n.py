@@ -63,8 +63,8 @@ WARNING_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "2 channels are labelled “LAT”; the first was used.",
      "Каналов с названием «LAT»: 2; использован первый."),
     ("several_candidates", {"side": "left", "channels": "LAT, Leg L", "channel": "LAT"},
-     "Several channels look like the same leg (left leg): LAT, Leg L; “LAT” was used.",
-     "Несколько каналов похожи на одну и ту же ногу (левая нога): LAT, Leg L; использован "
+     "Several channels look like the same leg (left leg): “LAT”, “Leg L”; “LAT” was used.",
+     "Несколько каналов похожи на одну и ту же ногу (левая нога): «LAT», «Leg L»; использован "
      "«LAT»."),
     ("combined_leg_channel", {"channel": "Legs"},
      "One combined leg channel (“Legs”) holds both legs: it is scored as one leg (shown as "
@@ -79,9 +79,9 @@ WARNING_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "Только один канал ноги («LAT», левая нога). Другая нога (правая нога) не записана или "
      "не распознана: её движения пропущены, а движения обеих ног нельзя объединить."),
     ("low_sampling_rate", {"channels": "'LAT' and 'RAT'", "rate": 128.0, "recommended": 200.0},
-     "'LAT' and 'RAT' sampled at 128 Hz; WASM 2016 and the AASM ask for at least 200 Hz, so "
+     "“LAT”, “RAT” sampled at 128 Hz; WASM 2016 and the AASM ask for at least 200 Hz, so "
      "amplitudes and onsets are less precise.",
-     "'LAT' and 'RAT': частота дискретизации 128 Гц; WASM 2016 и AASM требуют не менее "
+     "«LAT», «RAT»: частота дискретизации 128 Гц; WASM 2016 и AASM требуют не менее "
      "200 Гц, поэтому амплитуды и начала движений менее точны."),
     ("unknown_unit", {"channel": "LAT", "unit": "counts"},
      "Channel “LAT” has the physical dimension “counts”, not a known voltage unit (uV, µV, "
@@ -300,7 +300,7 @@ def test_an_analysed_study_stores_codes_and_the_pages_word_them_in_russian(
     assert study.finding_params["basis"] == "recording"
     russian = _page(clinician, _study_url(study), "ru")
     assert "Другая нога (правая нога) не записана или не распознана" in russian
-    assert "'LAT': частота дискретизации 128 Гц" in russian
+    assert "«LAT»: частота дискретизации 128 Гц" in russian
     assert "Индекс ПДК на час записи (без гипнограммы)" in russian
     assert "the other leg" not in russian.lower()
     assert "sampled at" not in russian

@@ -23,7 +23,9 @@ showing their stored English text.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -311,6 +313,32 @@ FINDING_NO_HYPNOGRAM = _(
 GENERIC_FAILURE = _("The analysis failed because of an internal error; it has been logged.")
 
 
+def _labels(value: Any) -> list[str] | None:
+    """The channel labels of a ``channels`` param: a list, or (as the signal core gives
+    and old studies store it) text of Python-quoted labels joined by ", " or " and ", or
+    bare labels joined by ", "; ``None`` for no channel ("none")."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text in ("", "none"):
+        return None
+    try:
+        parsed = ast.literal_eval("[" + re.sub(r"(?<=['\"]) and (?=['\"])", ", ", text) + "]")
+    except (ValueError, SyntaxError):
+        parsed = None
+    if isinstance(parsed, list) and parsed and all(isinstance(p, str) for p in parsed):
+        return parsed
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _quoted_labels(value: Any) -> str:
+    """Channel labels, each in the reader's quotation marks, as ``channel`` is."""
+    labels = _labels(value)
+    if labels is None:
+        return gettext("none")
+    return ", ".join(gettext("“%(label)s”") % {"label": label} for label in labels)
+
+
 def _param(key: str, value: Any) -> Any:
     if key in ("side", "missing"):
         return str(LEGS.get(str(value), value))
@@ -326,6 +354,8 @@ def _param(key: str, value: Any) -> Any:
         return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
     if key in ("channel", "unit"):
         return gettext("“%(label)s”") % {"label": value}
+    if key == "channels":
+        return _quoted_labels(value)
     return value
 
 
