@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,31 @@ def test_a_non_edf_file_is_refused_and_nothing_stored(
     assert not PSGStudy.objects.exists()
     assert stored_files(psg_settings) == []
     assert not AuditEvent.objects.filter(action="create").exists()
+
+
+def test_a_refused_upload_shows_its_problem_where_the_reader_lands(
+    clinician: User, patient: User
+) -> None:
+    # The page used to reload at its top with the error far down in the PSG section.
+    response = upload(login(clinician), patient, b"hello, not a recording", name="notes.txt")
+    assert response.status_code == 400
+    page = response.content.decode()
+    action = reverse("records:upload_psg", args=[patient.pk])
+    assert f'action="{action}#psg-upload" id="psg-upload"' in page  # lands on the form
+    alert = page.split('<div class="form-problems" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "<strong>The recording was not uploaded:</strong>" in alert
+    assert (
+        '<li><a href="#id_psg-file">PSG recording (EDF or EDF+): The file must be an EDF or '
+        "EDF+ recording (a name ending in .edf or .rec).</a></li>"
+    ) in alert
+    assert page.index("form-problems") < page.index('id="id_psg-file"')
+    (file_input,) = re.findall(r'<input type="file"[^>]*id="id_psg-file"[^>]*>', page)
+    assert "autofocus" in file_input
+    assert 'aria-invalid="true"' in file_input
+    fresh = login(clinician).get(reverse("records:patient", args=[patient.pk])).content.decode()
+    assert "form-problems" not in fresh
+    (fresh_input,) = re.findall(r'<input type="file"[^>]*id="id_psg-file"[^>]*>', fresh)
+    assert "autofocus" not in fresh_input
 
 
 def test_unknown_rules_are_refused(clinician: User, patient: User, edf_bytes: bytes) -> None:

@@ -15,6 +15,15 @@ from quietlegs.web.records import services
 from quietlegs.web.records.models import ClinicalNote, ExamFinding
 
 
+def focus_first_error(form: forms.Form) -> None:
+    """Give the first field with a problem the focus when the page loads (``autofocus``),
+    so that a reader whose submission failed lands on the field, not at the page's top."""
+    for name, field in form.fields.items():
+        if name in form.errors:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
 class PatientFilterForm(forms.Form):
     """Search and urgency filter of the patient list (GET)."""
 

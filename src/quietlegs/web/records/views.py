@@ -37,6 +37,7 @@ from quietlegs.web.records.forms import (
     ExamFindingForm,
     LabResultForm,
     PatientFilterForm,
+    focus_first_error,
 )
 from quietlegs.web.records.models import PSGStudy
 
@@ -196,6 +197,7 @@ def add_lab_result(request: HttpRequest, patient_id: int) -> HttpResponse:
                     },
                 )
             return HttpResponseRedirect(_patient_url(patient, "assessments"))
+    focus_first_error(form)
     return _render_patient(request, patient, lab_form=form, status=400)
 
 
@@ -292,6 +294,7 @@ def upload_psg(request: HttpRequest, patient_id: int) -> HttpResponse:
                     _("The recording was uploaded; its analysis is running in the background."),
                 )
             return redirect(_patient_url(patient, "psg"))
+    focus_first_error(form)
     return _render_patient(request, patient, psg_form=form, status=400)
 
 
