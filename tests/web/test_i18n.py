@@ -626,3 +626,29 @@ def test_translation_functions_are_imported_under_names_makemessages_knows() -> 
                 if found.group(1) in known and found.group(2) not in known:
                     bad.append(f"{path.name}:{number}: {found.group(1)} as {found.group(2)}")
     assert not bad, bad
+
+
+def test_every_date_input_writes_its_value_as_iso_in_every_language() -> None:
+    # A date input shows only YYYY-MM-DD: a Russian 02.03.2026 left the field empty.
+    import importlib
+    import pkgutil
+
+    from django import forms
+
+    import quietlegs.web
+
+    checked = []
+    for info in pkgutil.walk_packages(quietlegs.web.__path__, "quietlegs.web."):
+        if not info.name.endswith(".forms"):
+            continue
+        module = importlib.import_module(info.name)
+        for form in vars(module).values():
+            if not (isinstance(form, type) and issubclass(form, forms.BaseForm)):
+                continue
+            for name, form_field in getattr(form, "base_fields", {}).items():
+                widget = form_field.widget
+                if isinstance(widget, forms.DateInput) and widget.input_type == "date":
+                    checked.append(f"{form.__name__}.{name}")
+                    assert widget.format == "%Y-%m-%d", f"{form.__name__}.{name}"
+    assert "VisitReportForm.visit_date" in checked
+    assert len(checked) >= 9

@@ -20,6 +20,7 @@ from django.utils import timezone
 from quietlegs.web.accounts.models import User
 from quietlegs.web.assessments.models import Assessment
 from quietlegs.web.audit.models import AuditEvent
+from quietlegs.web.clinics.models import Clinic
 from quietlegs.web.orders import services as orders
 from quietlegs.web.records import psg as psg_module
 from quietlegs.web.records import services as records
@@ -446,3 +447,25 @@ def test_section_providers_add_frozen_sections(
     assert report.verify()  # the provider going away changes nothing signed
     page = login(clinician).get(reverse("visitreports:report", args=[report.pk])).content.decode()
     assert "Rest tremor." in page
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_visit_date_starts_as_today_in_the_clinics_time_zone(
+    clinic: Clinic, clinician: User, patient: User, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    # The field started empty in Russian (the value was written 02.03.2026, which a date
+    # input cannot show) while the preview showed today's date; today is the clinic's.
+    from quietlegs.web.scheduling.models import ClinicRules
+
+    rules = ClinicRules.for_clinic(clinic)
+    rules.time_zone = "Pacific/Kiritimati"  # UTC+14: already 2 March there
+    rules.save()
+    at = datetime.datetime(2026, 3, 1, 11, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    client = login(clinician)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+    page = client.get(reverse("visitreports:new", args=[patient.pk])).content.decode()
+    assert (
+        '<input type="date" name="visit_date" value="2026-03-02" max="2026-03-02" required '
+        'id="id_visit_date">'
+    ) in page

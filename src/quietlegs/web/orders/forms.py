@@ -51,7 +51,7 @@ class ScheduleForm(forms.Form):
     scheduled_for = forms.DateField(
         label=_("Date of the examination (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -81,7 +81,7 @@ class ResultForm(forms.Form):
     result_date = forms.DateField(
         label=_("Date of the sample or examination"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     interpretation = forms.ChoiceField(
         label=_("Interpretation"),

@@ -45,7 +45,7 @@ class LabResultForm(forms.Form):
     value = forms.FloatField(label=_("Value"))
     measured_on = forms.DateField(
         label=_("Date of the sample"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -60,7 +60,9 @@ class TokenForm(forms.Form):
 class DayForm(forms.Form):
     """Which day (and whose) the book shows."""
 
-    date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput({"type": "date"}))
+    date = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     view = forms.ChoiceField(
         label=_("Show"),
         choices=[("day", _("Day")), ("week", _("Week"))],
@@ -124,8 +126,8 @@ class WaitlistForm(_WaitlistForm):
         model = WaitlistEntry
         fields = ["patient", "visit_type", "clinician", "earliest", "latest", "note"]
         widgets = {
-            "earliest": forms.DateInput({"type": "date"}),
-            "latest": forms.DateInput({"type": "date"}),
+            "earliest": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+            "latest": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, clinic: Clinic, clinicians: Any, **kwargs: Any) -> None:
@@ -276,8 +278,8 @@ class ExceptionForm(_ExceptionForm):
             "reason",
         ]
         widgets = {
-            "first_day": forms.DateInput({"type": "date"}),
-            "last_day": forms.DateInput({"type": "date"}),
+            "first_day": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+            "last_day": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
             "start_time": forms.TimeInput({"type": "time"}, format="%H:%M"),
             "end_time": forms.TimeInput({"type": "time"}, format="%H:%M"),
         }

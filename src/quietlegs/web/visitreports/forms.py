@@ -16,7 +16,8 @@ class VisitReportForm(forms.Form):
     """What the clinician writes; the rest of the report comes from the record."""
 
     visit_date = forms.DateField(
-        label=_("Date of the visit"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of the visit"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     summary = forms.CharField(
         label=_("Clinician's summary"),
