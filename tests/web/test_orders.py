@@ -334,8 +334,8 @@ def test_the_page_offers_the_latest_assessment_and_lists_every_one_with_its_date
     earlier, latest = earlier_and_latest
     page = patient_page(login(clinician), patient)
     assert 'name="order_from"' in page
-    assert f'<option value="{latest.pk}" selected>2 April 2030, 12:30 · ' in page
-    assert f'<option value="{earlier.pk}">12 March 2030, 12:30 · ' in page
+    assert f'<option value="{latest.pk}" selected>2030-04-02 12:30 · Routine</option>' in page
+    assert f'<option value="{earlier.pk}">2030-03-12 12:30 · Urgent</option>' in page
     assert f'name="assessment" value="{latest.pk}"' in page
     assert "Recommended by the latest assessment" in page
     assert 'value="test:venous_duplex"' not in page  # only the earlier one recommends it
@@ -347,7 +347,7 @@ def test_a_clinician_orders_from_an_earlier_assessment(
     earlier, _latest = earlier_and_latest
     client = login(clinician)
     page = patient_page(client, patient, order_from=str(earlier.pk))
-    assert f'<option value="{earlier.pk}" selected>12 March 2030, 12:30 · ' in page
+    assert f'<option value="{earlier.pk}" selected>2030-03-12 12:30 · Urgent</option>' in page
     assert "Recommended by the assessment of 12 March 2030, 12:30" in page
     assert f'name="assessment" value="{earlier.pk}"' in page
     assert 'value="test:venous_duplex"' in page

@@ -103,3 +103,47 @@ def test_clinician_orders_enters_ferritin_and_signs_a_visit_report(
     assert page.get_by_role("button", name="Save the result").count() == 0
     check_accessibility(page)
     check_fits_width(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_order_from_which_assessment_choice_fits_a_phone(
+    page: Page, live_server: LiveServer, lang: str
+) -> None:
+    # On a 390 px phone the drop-down of assessments cut its text off ("26 November 2026,
+    # 04:59 · Routine: b|"): a drop-down cannot wrap, so its choices must be short.
+    from django.conf import settings
+
+    from quietlegs.web.assessments.models import Assessment
+
+    patient, clinician = clinic_patient_and_clinician("anna@example.org", answers=RLS_ANSWERS)
+    Assessment.create_from_answers(RLS_ANSWERS, patient=patient, created_by=clinician)
+    log_in(page, live_server, clinician)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/#orders")
+    assert page.locator("html").get_attribute("lang") == lang
+    choice = page.locator("#order-from")
+    assert choice.locator("option").count() == 2
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    for target in (choice, page.locator("form.order-from button")):
+        box = target.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, box
+        assert box["x"] + box["width"] <= width, box
+    # every choice's text fits inside the drop-down (its padding and arrow aside)
+    room, widest = choice.evaluate(
+        """e => {
+            const probe = document.createElement('span');
+            probe.style.font = getComputedStyle(e).font;
+            probe.style.whiteSpace = 'pre';
+            document.body.appendChild(probe);
+            const widths = [...e.options].map(o => {
+                probe.textContent = o.textContent; return probe.offsetWidth; });
+            probe.remove();
+            return [e.clientWidth - 40, Math.max(...widths)];
+        }"""
+    )
+    assert widest <= room, (widest, room, choice.locator("option").all_inner_texts())
+    check_fits_width(page)
+    check_accessibility(page)

@@ -84,6 +84,9 @@ def patient_orders_section(context: dict[str, Any], patient: User) -> dict[str, 
                 "pk": a.pk,
                 "created_at": a.created_at,
                 "urgency_label": records.urgency_label(a.urgency, lang),
+                # the level's name, before its advice ("Routine: book ..."): the choice's
+                # text fits a phone's drop-down, which cannot wrap
+                "urgency_name": records.urgency_label(a.urgency, lang).partition(":")[0],
                 "selected": chosen is not None and a.pk == chosen.pk,
                 "latest": i == 0,
             }
