@@ -135,6 +135,20 @@ def test_the_reminders_cancel_link_works_without_logging_in(
 
 
 @pytest.mark.django_db
+def test_the_cancel_link_speaks_the_patients_language_in_a_fresh_browser(
+    patient: User, clinician: User, consult: VisitType
+) -> None:
+    patient.preferred_language = "ru"
+    patient.save(update_fields=["preferred_language"])
+    visit = _book(patient, clinician, consult, TUE_10)
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        f"/appointments/cancel/{services.cancel_token(visit)}/"
+    )
+    assert page["Content-Language"] == "ru"
+    assert "Отменить эту запись" in page.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_cancel_link_respects_the_notice(
     patient: User, clinician: User, consult: VisitType, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -475,3 +476,39 @@ def test_the_same_offer_form_sent_twice_books_once(
     assert other_form.status_code == 410
     assert "You booked this time" in other_form.content.decode()
     assert Appointment.objects.filter(patient=first).count() == 1
+
+
+# --- the patient's language ---------------------------------------------------------------
+
+
+def test_the_offer_pages_speak_the_offered_patients_language_in_a_fresh_browser(
+    clinic: Clinic,
+    consult: VisitType,
+    visit: Appointment,
+    reception: User,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    # The link opened in a fresh (English) browser showed English to a Russian reader.
+    (first,) = wait(clinic, consult, "first")
+    first.preferred_language = "ru"
+    first.save(update_fields=["preferred_language"])
+    cancel(visit, reception, django_capture_on_commit_callbacks)
+    assert str(mail.outbox[0].subject).startswith("Освободилось время приёма: ")
+    book, decline = links(mail.outbox[0])
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = browser.get(book)
+    assert (page.status_code, page["Content-Language"]) == (200, "ru")
+    assert '<html lang="ru">' in page.content.decode()
+    assert "Нет, спасибо: предложите его другому" in page.content.decode()
+    asked = browser.get(decline)
+    assert "Нет, спасибо, предложите его другому" in asked.content.decode()
+    # a visitor who chose English with the language switcher keeps it
+    chose = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    chose.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "No thanks: offer it to someone else" in chose.get(book).content.decode()
+    # so does a logged-in reader (here the clinic's reception, whose language is English)
+    assert "No thanks: offer it to someone else" in login(reception).get(book).content.decode()
+    browser.post(decline)
+    closed = browser.get(book)
+    assert (closed.status_code, closed["Content-Language"]) == (410, "ru")
+    assert "Вы отказались от этого времени" in closed.content.decode()

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -478,11 +479,27 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
 # --- links in e-mails (no login) ------------------------------------------------------------
 
 
+def _in_recipients_language(request: HttpRequest, patient: User) -> None:
+    """Show an e-mail link's page in ``patient``'s preferred language, as the e-mail was
+    written, when the visitor is not logged in and has not chosen a language (the
+    language cookie): a link opened in a fresh browser followed the browser's language.
+
+    A logged-in visitor keeps their own language, as does one who switched it.
+    """
+    if request.user.is_authenticated or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    language = patient.preferred_language
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def cancel_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """A reminder's cancel link: works without logging in, within the clinic's notice."""
     appointment = services.appointment_from_cancel_token(token)
+    _in_recipients_language(request, appointment.patient)
     services.audit_view(request, appointment)
     error = ""
     done = False
@@ -535,6 +552,7 @@ def _offer_closed_page(request: HttpRequest, found: services.Offer) -> HttpRespo
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     """A waitlist offer: book the freed time with one click, or say no thanks."""
     found = services.read_offer(token)
+    _in_recipients_language(request, found.entry.patient)
     record(request, AuditEvent.Action.VIEW, patient=found.entry.patient, obj=found.offer)
     form = TokenForm(request.POST or None, initial={"request_key": uuid.uuid4()})
     error = ""
@@ -581,6 +599,7 @@ def offer_decline(request: HttpRequest, token: str) -> HttpResponse:
     """Say no thanks to a waitlist offer: GET asks (a link checker must not decline), POST
     declines and the time goes to the next person waiting."""
     found = services.read_offer(token)
+    _in_recipients_language(request, found.entry.patient)
     record(request, AuditEvent.Action.VIEW, patient=found.entry.patient, obj=found.offer)
     clinic = found.entry.clinic
     context: dict[str, Any] = {
