@@ -6,6 +6,7 @@ import pytest
 
 from quietlegs import AnswerError
 from quietlegs.assessment import assess
+from quietlegs.assessment.report import Reason, merge_flag_reasons
 from quietlegs.knowledge import KnowledgeBase
 
 REQUIRED = {
@@ -79,3 +80,42 @@ def test_shipped_report_in_russian_is_russian(kb: KnowledgeBase) -> None:
     assert ru["disclaimer"] != en["disclaimer"]
     assert any("\u0400" <= ch <= "\u04ff" for ch in ru["disclaimer"])
     assert ru["urgency"] == en["urgency"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_red_flag_worded_as_its_conditions_evidence_is_one_reason(
+    kb: KnowledgeBase, lang: str
+) -> None:
+    # The acs_chest_pain flag and the acute coronary syndrome's chest-pain evidence both
+    # test the chest-pain answer with the same words: the report said it twice.
+    answers = {"emergency_signs": ["chest_pain"], "age": 64, "sex": "male"}
+    report = assess(kb, answers, lang)
+    acs = next(c for c in report.conditions if c.id == "acute_coronary_syndrome")
+    texts = [(r.text, r.direction) for r in acs.reasons]
+    assert len(texts) == len(set(texts))
+    chest = acs.reasons[0]  # the red flag's place: first
+    assert chest.text == kb.red_flags["acs_chest_pain"].name.get(lang)
+    assert (chest.direction, chest.likelihood_ratio, chest.references) == (
+        "for",
+        8.0,
+        ["gulati2021_chest_pain"],
+    )
+    assert list(chest.answers) == ["emergency_signs"]
+    assert [r.likelihood_ratio for r in acs.reasons] == [8.0, 1.5]
+
+
+def test_merging_keeps_every_distinct_reason() -> None:
+    flag = Reason("Alarm", "for", None, {}, ["ref_flag"])
+    lone_flag = Reason("Other alarm", "for", None, {}, ["ref_x"])
+    twin = Reason("alarm ", "for", 4.0, {"q": "yes"}, ["ref_ev", "ref_flag"])
+    same_words_again = Reason("Alarm", "for", 2.0, {"p": "no"}, ["ref_p"])
+    against = Reason("Alarm", "against", 0.5, {"r": "no"}, [])
+    merged = merge_flag_reasons([flag, lone_flag], [twin, same_words_again, against])
+    assert merged == [
+        Reason("alarm ", "for", 4.0, {"q": "yes"}, ["ref_flag", "ref_ev"]),
+        lone_flag,
+        same_words_again,
+        against,
+    ]
+    assert merge_flag_reasons([], [twin]) == [twin]
+    assert merge_flag_reasons([flag], []) == [flag]

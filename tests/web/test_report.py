@@ -260,3 +260,67 @@ def test_emergency_report_gives_the_patients_clinic_number(patient: User) -> Non
     body = anonymous_client_owning(anonymous).get(url(anonymous)).content.decode()
     assert 'href="tel:112"' in body
     assert "In Russia call 103." in body
+
+
+def test_a_red_flag_repeated_as_evidence_is_listed_once(patient: User) -> None:
+    # "For: Chest pain, pressure or tightness" was listed twice: once as the raised red
+    # flag, once as the acute coronary syndrome's evidence (same answer, same words).
+    answers = {"emergency_signs": ["chest_pain"], "age": 64, "sex": "male"}
+    assessment = Assessment.create_from_answers(answers, patient=patient)
+    body = login(patient).get(url(assessment)).content.decode()
+    block = body.split('<ul class="reasons">', 1)[1].split("</ul>", 1)[0]
+    assert block.count("Chest pain, pressure or tightness") == 2  # the reason, then the answer
+    assert block.count('<li class="reason-for">') == 2  # chest pain, age
+
+
+def test_a_report_stored_with_the_repetition_shows_it_once() -> None:
+    from quietlegs.web.assessments.presentation import report_context
+
+    flag: dict[str, Any] = {
+        "text": "Chest pain",
+        "direction": "for",
+        "likelihood_ratio": None,
+        "answers": {},
+        "references": ["a"],
+    }
+    evidence = {
+        "text": "Chest pain",
+        "direction": "for",
+        "likelihood_ratio": 8.0,
+        "answers": {"emergency_signs": "Chest pain ..."},
+        "references": ["a", "b"],
+    }
+    other = {
+        "text": "Age 55 or over",
+        "direction": "for",
+        "likelihood_ratio": 1.5,
+        "answers": {"age": "64 years"},
+        "references": ["a"],
+    }
+    lone: dict[str, Any] = {
+        "text": "Other flag",
+        "direction": "for",
+        "likelihood_ratio": None,
+        "answers": {},
+        "references": [],
+    }
+    condition = {
+        "id": "acs",
+        "name": "ACS",
+        "reasons": [flag, lone, evidence, other],
+        "criteria": [],
+        "secondary_causes": [],
+    }
+    shown = report_context({"conditions": [condition]}, "en")["conditions"][0]
+    assert [(r["text"], r["likelihood_ratio"], r["references"]) for r in shown["reasons"]] == [
+        ("Chest pain", 8.0, ["a", "b"]),
+        ("Other flag", None, []),
+        ("Age 55 or over", 1.5, ["a"]),
+    ]
+    assert shown["reasons_for"][0]["shown_answers"] == [
+        (
+            "Right now, or at any time in the last 24 hours, have you had any of these? Tick all "
+            "that apply.",
+            "Chest pain ...",
+        )
+    ]

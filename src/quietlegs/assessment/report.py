@@ -157,6 +157,48 @@ def _questions_of(pred: object) -> list[str]:
     return seen
 
 
+def merge_flag_reasons(flags: list[Reason], reasons: list[Reason]) -> list[Reason]:
+    """The raised red flags first, then the other reasons; a red flag worded as one of
+    the evidence's reasons is shown once.
+
+    A red flag and a piece of evidence may test the same answer (the knowledge base's
+    ``acs_chest_pain`` flag and the acute coronary syndrome's chest-pain evidence): the
+    flag raises the urgency and the evidence the probability, but the reader was told
+    "Chest pain, pressure or tightness" twice. The flag's place (first: red flags always
+    win) keeps the evidence's likelihood ratio and answers, and both one's references.
+    Reasons with other wordings, or the other direction, all stay.
+
+    Parameters
+    ----------
+    flags : list of Reason
+        The condition's raised red flags (``likelihood_ratio`` None, no answers).
+    reasons : list of Reason
+        Its evidence, strongest first.
+
+    Returns
+    -------
+    list of Reason
+        Each wording once per direction, the red flags' first.
+    """
+    evidence = {(r.text.strip().casefold(), r.direction): r for r in reversed(reasons)}
+    merged: list[Reason] = []
+    used: set[int] = set()
+    for flag in flags:
+        twin = evidence.get((flag.text.strip().casefold(), flag.direction))
+        if twin is None:
+            if all(m.text != flag.text or m.direction != flag.direction for m in merged):
+                merged.append(flag)
+            continue
+        if id(twin) in used:
+            continue
+        used.add(id(twin))
+        references = list(dict.fromkeys([*flag.references, *twin.references]))
+        merged.append(
+            Reason(twin.text, twin.direction, twin.likelihood_ratio, twin.answers, references)
+        )
+    return merged + [r for r in reasons if id(r) not in used]
+
+
 def _condition_finding(
     kb: KnowledgeBase, result: ConditionResult, evaluation: Evaluation, lang: str
 ) -> ConditionFinding:
@@ -185,7 +227,7 @@ def _condition_finding(
         Reason(kb.red_flags[f].name.get(lang), "for", None, {}, list(kb.red_flags[f].references))
         for f in result.red_flags
     ]
-    reasons = flags + reasons
+    reasons = merge_flag_reasons(flags, reasons)
     criteria = [
         CriterionStatus(c.id, c.text.get(lang), result.criteria.get(c.id)) for c in cond.criteria
     ]

@@ -74,6 +74,36 @@ def _criterion_state(met: bool | None) -> str:
     return "met" if met else "not-met"
 
 
+def _flags_shown_once(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stored report's reasons with a red flag worded as one of the evidence's shown
+    once (reports stored before :func:`quietlegs.assessment.report.merge_flag_reasons`
+    listed both): at the flag's place, with the evidence's likelihood ratio and answers
+    and both one's references. Other reasons all stay."""
+
+    def key(reason: dict[str, Any]) -> tuple[str, str]:
+        return str(reason.get("text", "")).strip().casefold(), str(reason.get("direction"))
+
+    evidence: dict[tuple[str, str], dict[str, Any]] = {}
+    for reason in reversed(reasons):
+        if reason.get("likelihood_ratio") is not None:
+            evidence[key(reason)] = reason
+    out: list[dict[str, Any]] = []
+    used: list[dict[str, Any]] = []
+    for reason in reasons:
+        if any(reason is u for u in used):
+            continue
+        twin = evidence.get(key(reason)) if reason.get("likelihood_ratio") is None else None
+        if twin is None or any(twin is u for u in used):
+            out.append(reason)
+            continue
+        if any(twin is o for o in out):  # the evidence is shown already
+            continue
+        used.append(twin)
+        references = list(dict.fromkeys([*reason.get("references", []), *twin["references"]]))
+        out.append({**twin, "references": references})
+    return out
+
+
 def report_context(report: dict[str, Any], lang: str) -> dict[str, Any]:
     """Return a copy of ``report`` with labels added for the templates.
 
@@ -102,6 +132,7 @@ def report_context(report: dict[str, Any], lang: str) -> dict[str, Any]:
         return question.text.get(lang) if question is not None else qid
 
     for condition in out.get("conditions", []) + out.get("considered_unlikely", []):
+        condition["reasons"] = _flags_shown_once(condition["reasons"])
         for reason in condition["reasons"]:
             reason["shown_answers"] = [
                 (question_text(qid), answer) for qid, answer in reason["answers"].items()
