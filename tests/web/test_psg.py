@@ -171,11 +171,57 @@ def test_a_request_larger_than_the_limit_is_refused_before_parsing(
     client = login(clinician)
     big = edf_bytes * 2  # 1.9 MB: above the limit plus the allowance for the form envelope
     response = upload(client, patient, big)
-    assert response.status_code == 302
-    page = client.get(response["Location"])
-    assert "The file is too large; the limit is 0 MB." in page.content.decode()
+    assert response.status_code == 400
     assert not PSGStudy.objects.exists()
     assert stored_files(psg_settings) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "problem"),
+    [
+        (
+            "en",
+            "The recording was not uploaded:",
+            "PSG recording (EDF or EDF+): The file is too large; the limit is 0 MB.",
+        ),
+        (
+            "ru",
+            "Запись не загружена:",
+            "Запись ПСГ (EDF или EDF+): Файл слишком большой; ограничение — 0 МБ.",
+        ),
+    ],
+    ids=["en", "ru"],
+)
+def test_a_request_refused_before_parsing_shows_its_problem_in_the_form(
+    clinician: User,
+    patient: User,
+    edf_bytes: bytes,
+    settings: Any,
+    lang: str,
+    title: str,
+    problem: str,
+) -> None:
+    # The message used to be shown at the page's top while the page jumped to #psg.
+    settings.QUIETLEGS_MAX_EDF_MB = 0
+    client = login(clinician)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+    response = upload(client, patient, edf_bytes * 2, rules="aasm")
+    assert response.status_code == 400
+    page = response.content.decode()
+    action = reverse("records:upload_psg", args=[patient.pk])
+    assert f'action="{action}#psg-upload" id="psg-upload"' in page  # lands on the form
+    assert page.count('class="form-problems"') == 1
+    alert = page.split('<div class="form-problems" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert f"<strong>{title}</strong>" in alert
+    assert f'<li><a href="#id_psg-file">{problem}</a></li>' in alert
+    assert page.index("form-problems") < page.index('id="id_psg-file"')
+    (file_input,) = re.findall(r'<input type="file"[^>]*id="id_psg-file"[^>]*>', page)
+    assert "autofocus" in file_input
+    assert 'aria-invalid="true"' in file_input
+    assert "required" in file_input
+    # the body was never read, so the rules chosen are not known: the default is selected
+    assert re.search(r'<option value="wasm2016"[^>]*selected', page)
+    assert 'class="messages"' not in page  # the problem is not also at the page's top
 
 
 def test_another_clinics_clinician_gets_404_and_nothing_is_stored(

@@ -567,6 +567,68 @@ def test_bad_finding_or_note_is_refused(
     assert not ClinicalNote.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "form", "lang", "expected"),
+    [
+        (
+            "add_finding",
+            "finding",
+            "en",
+            ("findings-form", "The finding was not saved:", "Finding: This field is required."),
+        ),
+        (
+            "add_finding",
+            "finding",
+            "ru",
+            ("findings-form", "Данные осмотра не сохранены:", "Данные осмотра: Обязательное поле."),
+        ),
+        (
+            "add_note",
+            "note",
+            "en",
+            ("notes-form", "The note was not saved:", "Note: This field is required."),
+        ),
+        (
+            "add_note",
+            "note",
+            "ru",
+            ("notes-form", "Заметка не сохранена:", "Заметка: Обязательное поле."),
+        ),
+    ],
+    ids=["finding-en", "finding-ru", "note-en", "note-ru"],
+)
+def test_a_refused_finding_or_note_shows_its_problem_where_the_reader_lands(
+    patient: User,
+    clinician: User,
+    name: str,
+    form: str,
+    lang: str,
+    expected: tuple[str, str, str],
+) -> None:
+    # The page used to reload at its top with the error far down in the section.
+    form_id, title, problem = expected
+    client = login(clinician)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+    url = reverse(f"records:{name}", args=[patient.pk])
+    response = client.post(url, {f"{form}-text": "   "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'action="{url}#{form_id}" id="{form_id}"' in page  # lands on the form
+    assert page.count('class="form-problems"') == 1  # only the refused form has an alert
+    start = page.index('<div class="form-problems" role="alert">')
+    assert page.index(f'id="{form_id}"') < start < page.index(f'id="id_{form}-text"')
+    alert = page[start:].split("</div>", 1)[0]
+    assert f"<strong>{title}</strong>" in alert
+    assert f'<li><a href="#id_{form}-text">{problem}</a></li>' in alert
+    (textarea,) = re.findall(rf'<textarea[^>]*id="id_{form}-text"[^>]*>', page)
+    assert "autofocus" in textarea
+    assert 'aria-invalid="true"' in textarea
+    fresh = client.get(reverse("records:patient", args=[patient.pk])).content.decode()
+    assert "form-problems" not in fresh
+    (fresh_textarea,) = re.findall(rf'<textarea[^>]*id="id_{form}-text"[^>]*>', fresh)
+    assert "autofocus" not in fresh_textarea
+
+
 def test_service_checks_text_length_itself(patient: User, clinician: User) -> None:
     from django.core.exceptions import ValidationError
 

@@ -61,6 +61,31 @@ class PSGUploadForm(forms.Form):
         kwargs.setdefault("prefix", "psg")
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def refused_unread(cls, problem: str) -> PSGUploadForm:
+        """The form of an upload refused before its body was read (declared too large).
+
+        Nothing of the request is known, so the rules are the default ones; the file
+        field carries ``problem``, shown with the form's other problems.
+
+        Parameters
+        ----------
+        problem : str
+            Why the file was refused, translated.
+
+        Returns
+        -------
+        PSGUploadForm
+            A bound form whose only error is ``problem``, on the file field.
+        """
+        form = cls(data={"psg-rules": PSGStudy.Rules.WASM2016}, files={})
+        file_field = form.fields["file"]  # this form's own copy of the field
+        file_field.required = False  # the file was never read: its size is its problem
+        form.full_clean()
+        file_field.required = True
+        form.add_error("file", ValidationError(problem, code="size"))
+        return form
+
 
 def clinician_required(view: View) -> View:
     """Let clinicians and clinic admins in; send others to log in, or 404 if logged in."""
@@ -223,6 +248,7 @@ def _add_text(
         else:
             messages.success(request, saved_message)
             return redirect(_patient_url(patient, anchor))
+    focus_first_error(form)
     return _render_patient(
         request,
         patient,
@@ -267,8 +293,9 @@ def upload_psg(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinician = _clinician(request)
     patient = services.get_patient(clinician, patient_id)
     if psg.request_too_large(request):  # refuse before reading the body into a temp file
-        messages.error(request, psg.too_large_message())
-        return redirect(_patient_url(patient, "psg"))
+        refused = PSGUploadForm.refused_unread(psg.too_large_message())
+        focus_first_error(refused)
+        return _render_patient(request, patient, psg_form=refused, status=400)
     form = PSGUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
