@@ -416,6 +416,50 @@ def test_reception_removing_the_offered_person_passes_the_time_on(
     assert Client().get(book).status_code == 410
 
 
+def test_removing_an_entry_booked_meanwhile_changes_nothing(
+    clinic: Clinic,
+    consult: VisitType,
+    visit: Appointment,
+    reception: User,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    """Reception's page was opened before the patient booked from the e-mail: the stale
+    removal keeps the booking and its entry, says so, and offers the time to nobody."""
+    first, _second = wait(clinic, consult, "first", "second")
+    cancel(visit, reception, django_capture_on_commit_callbacks)
+    stale = WaitlistEntry.objects.get(patient=first)
+    book, _decline = links(mail.outbox[0])
+    Client().post(book, {"request_key": str(uuid.uuid4())})
+    assert entry_status(first) == "booked"
+    assert services.remove_from_waitlist(None, stale, by=reception) is False
+    response = login(reception).post(
+        f"/appointments/reception/waitlist/{stale.pk}/remove/", follow=True
+    )
+    assert "This entry was booked meanwhile; nothing was removed." in response.content.decode()
+    assert entry_status(first) == "booked"
+    assert offer_of(first).status == "booked"
+    assert Appointment.objects.filter(patient=first, status="booked").count() == 1
+    assert recipients() == ["first@example.org"]
+
+
+def test_removal_withdraws_the_offer_and_removes_the_entry_together(
+    clinic: Clinic,
+    consult: VisitType,
+    visit: Appointment,
+    reception: User,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    """An entry is never left "waiting" between the withdrawal and the removal: the
+    cascade's next offer goes to the second person, never back to the removed one."""
+    first, second = wait(clinic, consult, "first", "second")
+    cancel(visit, reception, django_capture_on_commit_callbacks)
+    entry = WaitlistEntry.objects.get(patient=first)
+    assert services.remove_from_waitlist(None, entry, by=reception) is True
+    assert (entry_status(first), entry_status(second)) == ("removed", "offered")
+    assert offer_of(first).status == "withdrawn"
+    assert services.remove_from_waitlist(None, entry, by=reception) is False  # already off
+
+
 def test_a_forged_offer_link_is_404(
     clinic: Clinic,
     consult: VisitType,

@@ -11,8 +11,9 @@ pages date their nights (:mod:`quietlegs.web.middleware`).
 Each patient gets at most one reminder per night, even if the job runs twice in the
 hour, runs late, or two runners overlap: a :class:`~quietlegs.web.diary.models.DiaryReminder`
 row (unique per patient and night) is inserted in the transaction that sends the
-e-mail, and a failed e-mail rolls it back (a run later in the reminder hour, or one
-given the same moment, ``send_diary_reminders --at``, tries again).
+e-mail, and a failed e-mail rolls it back. Beat runs the job once an hour, so nothing
+retries it by itself: the failure is logged (and the command fails), and
+``send_diary_reminders --at`` with a moment in that reminder hour sends what is missing.
 E-mails go through Django's mail backend (``QUIETLEGS_EMAIL_BACKEND``).
 """
 

@@ -1090,18 +1090,53 @@ def decline_offer(request: HttpRequest | None, found: Offer) -> WaitlistOffer | 
     return offer_next(closed)
 
 
-def remove_from_waitlist(request: HttpRequest | None, entry: WaitlistEntry, *, by: User) -> None:
-    """Reception takes ``entry`` off the waitlist; a time offered to it goes to the next."""
-    open_offer = entry.offers.filter(status=WaitlistOffer.Status.OPEN).first()
-    closed = (
-        _close_offer(request, open_offer.pk, WaitlistOffer.Status.WITHDRAWN, now())
-        if open_offer is not None
-        else None
-    )
-    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.REMOVED)
-    record(request, AuditEvent.Action.UPDATE, patient=entry.patient, obj=entry, actor=by)
+#: How often taking an entry off the waitlist re-reads an offer made meanwhile.
+_REMOVE_ATTEMPTS = 3
+
+
+def remove_from_waitlist(request: HttpRequest | None, entry: WaitlistEntry, *, by: User) -> bool:
+    """Reception takes ``entry`` off the waitlist; a time offered to it goes to the next.
+
+    Returns False, changing nothing, when the entry was booked (or removed) meanwhile.
+
+    One transaction, under the offered clinician's lock (taken first, as booking and
+    offering take it) and the entry's row lock: withdrawing the open offer and removing
+    the entry happen together, so no new offer can reach a removed entry in between, and
+    an entry booked meanwhile stays booked (nothing is changed).
+    """
+    closed: WaitlistOffer | None = None
+    for _attempt in range(_REMOVE_ATTEMPTS):
+        seen = entry.offers.filter(status=WaitlistOffer.Status.OPEN).first()
+        with transaction.atomic():
+            if seen is not None:
+                _lock([f"clinician:{seen.clinician_id}"])
+            locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+            if locked.status in (WaitlistEntry.Status.BOOKED, WaitlistEntry.Status.REMOVED):
+                return False
+            offer = (
+                WaitlistOffer.objects.select_for_update()
+                .filter(entry_id=entry.pk, status=WaitlistOffer.Status.OPEN)
+                .first()
+            )
+            if offer is not None and (seen is None or offer.pk != seen.pk):
+                continue  # offered meanwhile: take that clinician's lock first
+            if offer is not None:
+                offer.status = WaitlistOffer.Status.WITHDRAWN
+                offer.responded_at = now()
+                offer.save(update_fields=["status", "responded_at"])
+                record(request, AuditEvent.Action.UPDATE, patient=offer.patient, obj=offer)
+                closed = offer
+            locked.status = WaitlistEntry.Status.REMOVED
+            locked.save(update_fields=["status"])
+            record(request, AuditEvent.Action.UPDATE, patient=entry.patient, obj=entry, actor=by)
+            break
+    else:
+        raise ValidationError(
+            _("The waitlist changed while it was being updated; try again."), code="busy"
+        )
     if closed is not None:
         offer_next(closed)
+    return True
 
 
 # --- links and e-mails ----------------------------------------------------------------------

@@ -932,8 +932,15 @@ def waitlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
     if entry is None:
         raise Http404("No such entry.")
-    services.remove_from_waitlist(request, entry, by=staff)
-    messages.success(request, _("Removed from the waitlist."))
+    try:
+        removed = services.remove_from_waitlist(request, entry, by=staff)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        if removed:
+            messages.success(request, _("Removed from the waitlist."))
+        else:
+            messages.warning(request, _("This entry was booked meanwhile; nothing was removed."))
     return redirect("scheduling:waitlist")
 
 
