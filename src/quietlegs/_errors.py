@@ -72,7 +72,30 @@ class KnowledgeBaseError(QuietlegsError):
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
-class AnswerError(QuietlegsError, ValueError):
+class _ProblemListError(QuietlegsError, ValueError):
+    """An input with one or more problems: ``details`` as data, ``problems`` in English.
+
+    Parameters
+    ----------
+    problems : iterable of Problem or str
+        One per problem; a plain string becomes a :class:`Problem` with the code
+        ``"invalid"``.
+    """
+
+    #: What the problems are with, in the message's head ("3 problems with the diary").
+    _subject = "the input"
+
+    def __init__(self, problems: Iterable[Problem | str]) -> None:
+        self.details: list[Problem] = [
+            p if isinstance(p, Problem) else Problem("invalid", p) for p in problems
+        ]
+        self.problems: list[str] = [p.message for p in self.details]
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} with {self._subject}"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class AnswerError(_ProblemListError):
     """A set of answers cannot be assessed; ``problems`` lists each reason.
 
     ``problems`` holds each problem in English, naming the question id concerned;
@@ -88,14 +111,7 @@ class AnswerError(QuietlegsError, ValueError):
         ``"invalid"``.
     """
 
-    def __init__(self, problems: Iterable[Problem | str]) -> None:
-        self.details: list[Problem] = [
-            p if isinstance(p, Problem) else Problem("invalid", p) for p in problems
-        ]
-        self.problems: list[str] = [p.message for p in self.details]
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} with the answers"
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+    _subject = "the answers"
 
 
 class SignalError(QuietlegsError, ValueError):
@@ -156,7 +172,7 @@ class SlotUnavailableError(SchedulingError):
     """A requested slot does not exist (any more), is in the past, or is taken."""
 
 
-class DiaryError(QuietlegsError, ValueError):
+class DiaryError(_ProblemListError):
     """A diary entry, a treatment period or a diary file cannot be used.
 
     Raised by :mod:`quietlegs.diary` for impossible values (a severity of 12, an
@@ -175,11 +191,4 @@ class DiaryError(QuietlegsError, ValueError):
         ``"invalid"``.
     """
 
-    def __init__(self, problems: Iterable[Problem | str]) -> None:
-        self.details: list[Problem] = [
-            p if isinstance(p, Problem) else Problem("invalid", p) for p in problems
-        ]
-        self.problems: list[str] = [p.message for p in self.details]
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} with the diary"
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+    _subject = "the diary"

@@ -909,14 +909,21 @@ def _close_offer(
             return None
         if expired is not None and (locked.expires_at <= at) != expired:
             return None
-        locked.status = status
-        locked.responded_at = at
-        locked.save(update_fields=["status", "responded_at"])
+        _mark_closed(request, locked, status, at)
         WaitlistEntry.objects.filter(
             pk=locked.entry_id, status=WaitlistEntry.Status.OFFERED
         ).update(status=WaitlistEntry.Status.WAITING)
-        record(request, AuditEvent.Action.UPDATE, patient=locked.patient, obj=locked)
     return locked
+
+
+def _mark_closed(
+    request: HttpRequest | None, offer: WaitlistOffer, status: str, at: datetime
+) -> None:
+    """Close ``offer`` (row-locked by the caller) with ``status`` at ``at``, audited."""
+    offer.status = status
+    offer.responded_at = at
+    offer.save(update_fields=["status", "responded_at"])
+    record(request, AuditEvent.Action.UPDATE, patient=offer.patient, obj=offer)
 
 
 def offer_next(closed: WaitlistOffer) -> WaitlistOffer | None:
@@ -1121,10 +1128,7 @@ def remove_from_waitlist(request: HttpRequest | None, entry: WaitlistEntry, *, b
             if offer is not None and (seen is None or offer.pk != seen.pk):
                 continue  # offered meanwhile: take that clinician's lock first
             if offer is not None:
-                offer.status = WaitlistOffer.Status.WITHDRAWN
-                offer.responded_at = now()
-                offer.save(update_fields=["status", "responded_at"])
-                record(request, AuditEvent.Action.UPDATE, patient=offer.patient, obj=offer)
+                _mark_closed(request, offer, WaitlistOffer.Status.WITHDRAWN, now())
                 closed = offer
             locked.status = WaitlistEntry.Status.REMOVED
             locked.save(update_fields=["status"])
